@@ -1,0 +1,1 @@
+"""Pure, I/O-free understanding of free text: dates and Chinese numerals."""

@@ -1,0 +1,159 @@
+"""Loading the policy data and finding things in it by name.
+
+`load_catalog()` reads every file once per process (cached); `yibao policies check` and the
+tests call `check_catalog()` (in `policies.checks`) for the semantic checks.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from policies.schema import Clause, Identity, IdentityRegistry, NationalFile, PolicyFile
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+DOCUMENTS_DIR = PACKAGE_DIR / "documents"
+NATIONAL_PREFIX = "national:"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class DataError(Exception):
+    """A policy data file is broken: names the file, the field and the reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def normalise_name(text: str) -> str:
+    """Fold width and case and drop spaces, so '科左后旗 ' and 'KeZuoHouQi' match."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and ch not in "-_·.")
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    path: Path
+    data: PolicyFile
+    clauses: dict[str, Clause]
+
+    @property
+    def slug(self) -> str:
+        return self.data.region.slug
+
+    @property
+    def first_payment_day(self) -> date:
+        return min(w.start for w in self.data.windows)
+
+
+@dataclass
+class Catalog:
+    identities: dict[str, Identity]
+    national: NationalFile
+    national_clauses: dict[str, Clause]
+    policies: list[LoadedPolicy]
+    region_names: dict[str, str] = field(default_factory=dict)  # normalised name -> slug
+    identity_names: dict[str, str] = field(default_factory=dict)  # normalised label -> code
+
+    def regions(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for policy in self.policies:
+            seen.setdefault(policy.slug, None)
+        return list(seen)
+
+    def policies_for(self, slug: str) -> list[LoadedPolicy]:
+        return sorted(
+            (p for p in self.policies if p.slug == slug), key=lambda p: p.data.insurance_year
+        )
+
+    def latest(self, slug: str) -> LoadedPolicy:
+        return self.policies_for(slug)[-1]
+
+    def resolve_region(self, text: str) -> str | None:
+        return self.region_names.get(normalise_name(text))
+
+    def resolve_identity(self, text: str) -> str | None:
+        key = normalise_name(text)
+        if key in self.identity_names:
+            return self.identity_names[key]
+        return None
+
+    def region_labels(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for policy in self.policies:
+            region = policy.data.region
+            names = [region.name, *region.short_names, *region.pinyin]
+            out.setdefault(policy.slug, names)
+        return out
+
+
+def _format_validation(path: Path, err: ValidationError) -> list[str]:
+    problems = []
+    for item in err.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        problems.append(f"{path.relative_to(PACKAGE_DIR.parent)}: {where}: {item['msg']}")
+    return problems
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _parse(model: type[M], path: Path, problems: list[str]) -> M | None:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as err:
+        problems.extend(_format_validation(path, err))
+    except yaml.YAMLError as err:
+        problems.append(f"{path.relative_to(PACKAGE_DIR.parent)}: (YAML): {err}")
+    return None
+
+
+def policy_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(p for p in data_dir.glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+def read_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """Parse every data file against the schema; raise DataError listing every problem."""
+    problems: list[str] = []
+    registry = _parse(IdentityRegistry, data_dir / "identities.yaml", problems)
+    national = _parse(NationalFile, data_dir / "national.yaml", problems)
+    loaded: list[LoadedPolicy] = []
+    for path in policy_files(data_dir):
+        data = _parse(PolicyFile, path, problems)
+        if data is not None:
+            loaded.append(LoadedPolicy(path, data, {c.id: c for c in data.clauses}))
+    if problems or registry is None or national is None:
+        raise DataError(problems or ["policy data could not be read"])
+    catalog = Catalog(
+        identities={i.code: i for i in registry.identities},
+        national=national,
+        national_clauses={c.id: c for c in national.clauses},
+        policies=loaded,
+    )
+    for policy in loaded:
+        region = policy.data.region
+        for name in (region.name, region.slug, *region.short_names, *region.pinyin):
+            catalog.region_names[normalise_name(name)] = region.slug
+    for ident in registry.identities:
+        for label in (ident.code, ident.zh, ident.en, *ident.aliases):
+            catalog.identity_names.setdefault(normalise_name(label), ident.code)
+    for policy in loaded:
+        for subsidy in policy.data.subsidies:
+            catalog.identity_names.setdefault(normalise_name(subsidy.label), subsidy.identity)
+    return catalog
+
+
+@cache
+def load_catalog() -> Catalog:
+    return read_catalog()

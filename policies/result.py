@@ -1,0 +1,149 @@
+"""What the calculator answers: a typed, serialisable quote."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policies.periods import Duration
+
+
+class Status(StrEnum):
+    OK = "ok"  # payable; amount known
+    UNDETERMINED = "undetermined"  # payable, but the notice does not fix the amount
+    CLOSED = "closed"  # the notice says payment is no longer accepted on that date
+    NO_POLICY = "no_policy"  # no notice on file governs that date for that region
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Source(Frozen):
+    document: str  # citation, e.g. "后政办字〔2024〕126号"
+    clause_id: str
+    clause_label: str
+    quote: str
+    national: bool = False
+
+
+class Note(Frozen):
+    """Something the answer must say: a silence, an ambiguity, an assumption.
+
+    `code` selects the sentence in the templates; `text` carries a data-defined note's own
+    sentence per language; `params` fills placeholders.
+    """
+
+    code: str
+    params: dict[str, str] = {}
+    text: dict[str, str] | None = None
+    sources: list[Source] = []
+
+
+class SubsidyLine(Frozen):
+    identity: str
+    label: str
+    amount: Decimal | None  # None: the notice names the group but gives no amount
+    percent: Decimal | None = None
+    sources: list[Source]
+
+
+class Amount(Frozen):
+    standard: Decimal
+    standard_sources: list[Source]
+    fiscal_subsidy: Decimal | None = None  # the late surcharge, where the price includes it
+    fiscal_subsidy_included: bool = False
+    fiscal_sources: list[Source] = []
+    subsidies: list[SubsidyLine] = []  # every subsidy the person qualifies for
+    subsidy_applied: Decimal | None = Decimal(0)  # after the combination rule
+    due: Decimal | None  # None unless the amount is determined
+    known_part: Decimal | None = None  # for undetermined: the part that is fixed
+    sources: list[Source]
+
+
+class AfterDeadline(StrEnum):
+    NEXT_WINDOW = "next_window"
+    CLOSED = "closed"
+    NOT_STATED = "not_stated"
+    YEAR_END = "year_end"
+    NEWBORN_LATE = "newborn_late"
+
+
+class Deadline(Frozen):
+    date: date | None  # None: the notice gives no end date
+    window_id: str | None
+    window_label: dict[str, str] | None = None
+    after: AfterDeadline
+    next_window_id: str | None = None
+    next_window_label: dict[str, str] | None = None
+    next_window_start: date | None = None
+    sources: list[Source]
+
+
+class Waiting(Frozen):
+    kind: str  # none | fixed | fixed_plus_variable | undetermined | not_applicable
+    fixed: Duration | None = None
+    variable_months: int = 0
+    repaired_months: int = 0
+    floor_months_added: int = 0
+    total: Duration | None = None
+    last_day: date | None = None
+    reasons: list[str] = []  # codes: outside_collection, not_continuous, newborn_exempt, ...
+    sources: list[Source] = []
+
+
+class Coverage(Frozen):
+    start: date | None
+    end: date | None
+    rule: str  # year_start | next_month_first | after_waiting | from_birth | from_payment ...
+    event: dict[str, str] | None = None  # coverage counts from an event we cannot date
+    sources: list[Source]
+
+
+class ListedItem(Frozen):
+    name: str
+    detail: str | None = None
+    audience: str | None = None
+    sources: list[Source]
+
+
+class QuoteRequest(Frozen):
+    region: str
+    identities: frozenset[str] = frozenset()
+    payment_date: date
+    birth_date: date | None = None
+    lapsed_years: int = Field(default=0, ge=0, le=80)
+    repaid_years: int = Field(default=0, ge=0, le=80)
+    tier: int | None = None
+
+
+class QuoteResult(Frozen):
+    status: Status
+    request: QuoteRequest
+    region: str
+    region_name: str
+    policy_year: int | None
+    document: str | None
+    document_title: str | None = None
+    latest_policy_year: int | None = None  # for no_policy: the newest year on file
+    tier: int | None = None
+    tier_label: str | None = None
+    identities: list[str] = []  # canonical codes after implications
+    amount: Amount | None = None
+    deadline: Deadline | None = None
+    coverage: Coverage | None = None
+    waiting: Waiting | None = None
+    registration: list[ListedItem] = []
+    channels: list[ListedItem] = []
+    contacts: list[ListedItem] = []
+    refunds: list[ListedItem] = []
+    notes: list[Note] = []
+    needs: list[str] = []  # inputs that would change this answer: birth_date, tier, lapse
+    sources: list[Source] = []
+
+    @property
+    def amount_due(self) -> Decimal | None:
+        return self.amount.due if self.amount is not None else None

@@ -1,0 +1,288 @@
+"""The strict schema of a policy data file (one county notice, one insurance year).
+
+Unknown keys are rejected everywhere: a misspelt key must fail loudly rather than silently
+drop a citation. Every rule carries the id of the clause it comes from; clause ids starting
+with "national:" refer to the national rules file (`policies/data/national.yaml`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from policies.periods import Duration
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(Strict):
+    """A sentence written for people, in every shipped language."""
+
+    zh_Hans: str
+    zh_Hant: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        value: str = getattr(self, lang, self.zh_Hans)
+        return value
+
+
+class Clause(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str  # as printed, e.g. "三(二)"
+    quote: str  # verbatim, checked against the notice text (whitespace-normalised)
+
+
+class Document(Strict):
+    issuer: str
+    number: str | None  # None where the notice prints no document number
+    citation: str  # how an answer names the document, e.g. "后政办字〔2024〕126号"
+    title: str
+    date: date
+    implements: list[str] = []
+    valid_until: date | None = None
+    text_file: str  # under policies/documents/
+
+
+class Region(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str  # as printed
+    short_names: list[str]
+    pinyin: list[str]
+    province: str
+    city: str
+    admin_code: str = Field(pattern=r"^[0-9]{6}$")
+    admin_code_is_county: bool = False  # True where the code is the county's, not the region's
+    office: str  # who decides where the notice is silent
+
+
+class Standard(Strict):
+    """A personal contribution standard (个人缴费标准)."""
+
+    amount: Decimal = Field(ge=0)
+    tier: int | None = None
+    identities: list[str] = []  # empty: everyone; else a special standard for these groups
+    clause: str
+
+
+class Tier(Strict):
+    number: int
+    label: str
+    clause: str
+
+
+class AgeRange(Strict):
+    """Age in full years (周岁) on the payment date; bounds inclusive."""
+
+    min: int | None = None
+    max: int | None = None
+
+
+class SubsidyKind(StrEnum):
+    FULL = "full"  # the whole personal contribution
+    FIXED = "fixed"  # a fixed amount in yuan
+    PERCENT = "percent"  # a percentage of the tier's general standard
+    NOT_STATED = "not_stated"  # the notice names the group but gives no amount
+
+
+class Subsidy(Strict):
+    identity: str
+    label: str  # the group as the notice prints it
+    kind: SubsidyKind
+    amount: Decimal | None = Field(default=None, ge=0)
+    percent: Decimal | None = Field(default=None, gt=0, le=100)
+    tiers: list[int] | None = None  # None: every tier
+    age: list[AgeRange] | None = None  # None: any age; else any range matches
+    clause: str
+    notes: list[str] = []  # ids of data notes shown with this subsidy
+
+    @model_validator(mode="after")
+    def _amount_matches_kind(self) -> Subsidy:
+        if self.kind is SubsidyKind.FIXED and self.amount is None:
+            raise ValueError("a fixed subsidy needs an amount")
+        if self.kind is SubsidyKind.PERCENT and self.percent is None:
+            raise ValueError("a percent subsidy needs a percent")
+        if self.kind in (SubsidyKind.FULL, SubsidyKind.NOT_STATED) and self.amount is not None:
+            raise ValueError(f"a {self.kind.value} subsidy takes no amount")
+        return self
+
+
+class CombinationRule(Strict):
+    """What a person holding several subsidised identities gets."""
+
+    rule: Literal["highest", "not_stated"]
+    clause: str | None = None
+
+
+class FiscalSubsidy(Strict):
+    """The per-person fiscal subsidy, added to the price in some late windows."""
+
+    amount: Decimal | None = Field(default=None, ge=0)  # None: the notice does not state it
+    clause: str
+
+
+class Price(StrEnum):
+    PERSONAL_STANDARD = "personal_standard"
+    PERSONAL_PLUS_FISCAL = "personal_plus_fiscal_subsidy"
+
+
+class CoverageStart(StrEnum):
+    YEAR_START = "year_start"  # from the first day of the insurance year
+    NEXT_MONTH_FIRST = "next_month_first"  # from the 1st of the month after payment
+    AFTER_WAITING = "after_waiting"  # the day after the waiting period
+    NOT_STATED = "not_stated"
+
+
+class Window(Strict):
+    """A span of payment dates with one price and one coverage rule."""
+
+    id: str
+    kind: Literal["collection", "late", "extension"]
+    label: LocalizedText
+    start: date
+    end: date  # last day inclusive
+    end_stated: bool = True  # False: the notice gives no end; `end` is the year's end
+    audience: list[str] | None = None  # identity codes; None: everyone
+    price: Price
+    price_stated: bool = True  # False: the notice gives no price for this window
+    subsidies_apply: Literal["yes", "no", "not_stated"] = "yes"
+    coverage: CoverageStart
+    waiting: Duration | None = None  # a waiting period everyone paying here gets
+    waiting_stated: bool = True
+    clauses: list[str]
+    notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end < self.start:
+            raise ValueError(f"window {self.id} ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Closure(Strict):
+    """The notice says payment for this year is no longer accepted from `from_date`."""
+
+    from_date: date
+    clause: str
+
+
+class WaitingRules(Strict):
+    """Waiting periods for people who lapse or pay outside the collection window."""
+
+    fixed: Duration | None  # None: the notice states none
+    fixed_clause: str | None = None
+    applies_to_lapsed_in_collection: bool = True
+    variable_months_per_extra_lapsed_year: int = 0
+    variable_clause: str | None = None
+    repair_months_per_year_paid: int = 0
+    repair_clause: str | None = None
+    repair_price_clause: str | None = None
+    floor_min_lapsed_years: int | None = None
+    floor_total_months: int | None = None
+    floor_clause: str | None = None
+    exemption_clause: str | None = None  # "newborns and other special groups"
+    counting_note: str | None = None  # data note on from when the period counts
+
+
+class NewbornRules(Strict):
+    days: int = 90  # payment on or before birth + days (民法典 counting) is "within"
+    within_coverage: Literal["from_birth", "not_stated"]
+    within_waiting: Literal["none", "not_stated"]
+    within_clause: str
+    after_coverage: Literal["from_payment", "regular", "not_stated"]
+    after_clause: str | None = None
+    notes: list[str] = []
+
+
+class SpecialCase(Strict):
+    """A group paying outside the collection window at the personal standard, without waiting."""
+
+    identity: str
+    label: str
+    personal_due_outside_collection: Literal["personal_standard", "nothing"]
+    coverage: Literal["from_payment", "from_event"]
+    event: LocalizedText | None = None  # for from_event: the day coverage counts from
+    clause: str
+
+
+class Channel(Strict):
+    name: str  # as printed
+    path: str | None = None  # a menu path as printed
+    audience: Literal["everyone", "continuing", "after_registration"] = "everyone"
+    clause: str
+
+
+class RegistrationStep(Strict):
+    """Who must register before paying, and where; shown as the notice words it."""
+
+    audience: list[str]  # "first_time", "lapsed", "newborn", "continuing" or identity codes
+    clause: str
+
+
+class Contact(Strict):
+    name: str
+    phone: str
+    clause: str
+
+
+class DataNote(Strict):
+    id: str
+    text: LocalizedText
+    clauses: list[str] = []
+
+
+class PolicyFile(Strict):
+    schema_version: Literal[1]
+    region: Region
+    insurance_year: int
+    document: Document
+    coverage_start: date
+    coverage_end: date
+    clauses: list[Clause]
+    tiers: list[Tier] = []
+    standards: list[Standard]
+    fiscal_subsidy: FiscalSubsidy | None = None
+    subsidies: list[Subsidy] = []
+    combination: CombinationRule
+    windows: list[Window]
+    closure: Closure | None = None
+    waiting: WaitingRules
+    newborn: NewbornRules | None = None
+    special_cases: list[SpecialCase] = []
+    registration: list[RegistrationStep] = []
+    channels: list[Channel] = []
+    contacts: list[Contact] = []
+    refunds: list[str] = []  # clause ids
+    identity_notes: dict[str, list[str]] = {}  # identity code -> data note ids
+    notes: list[DataNote] = []
+    general_notes: list[str] = []  # data note ids shown with every answer
+
+
+class NationalFile(Strict):
+    """National rules the county notices rely on (see policy-context.md)."""
+
+    schema_version: Literal[1]
+    citation: str
+    text_file: str
+    clauses: list[Clause]
+    hotline: Contact
+
+
+class Identity(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    zh: str
+    en: str
+    aliases: list[str] = []
+    implies: list[str] = []  # a 重点优抚对象 is also an 优抚对象
+    needs_birth_date: bool = False
+
+
+class IdentityRegistry(Strict):
+    schema_version: Literal[1]
+    identities: list[Identity]
