@@ -6,6 +6,7 @@ structured `DateMention`s and decide what to say from templates.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Callable, Iterator
@@ -99,9 +100,10 @@ _RELATIVE_MONTH_DAY_RE = re.compile(
 _MONTH_END_RE = re.compile(_RELATIVE_MONTH + r"?月[底末]")
 
 # "20号"/"二十日": not after a month/weekday word ("周六日" is Saturday and Sunday, "第3日" an
-# ordinal) and not before words that make 号/日 a label or a duration ("3号楼", "7日内").
+# ordinal, "三四月10号" names no single month) and not before words that make 号/日 a label or
+# a duration ("3号楼", "7日内"). "每月15号" (every month) does mean the next 15th.
 _BARE_DAY_RE = re.compile(
-    rf"(?<![{_NUMERAL_BEFORE}月周期拜第])"
+    rf"(?:(?<=每月)|(?<![{_NUMERAL_BEFORE}月周期拜第]))"
     rf"(?P<d>[0-9]{{1,2}}|{_CN_NUM}{{1,3}})\s*[日号]"
     r"(?![楼线窗口院房门床柜台位机车馆厅室栋码文内游均])"
 )
@@ -135,7 +137,7 @@ _COMPACT_RE = re.compile(r"(?<![0-9])(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2
 
 # "3.10" / "3/10": conservative, because the same shape is a price, a decimal or a fraction.
 _SHORT_NUMERIC_RE = re.compile(
-    r"(?<![0-9A-Za-z./:$¥￥-])(?P<m>[0-9]{1,2})[./](?P<d>[0-9]{1,2})"
+    r"(?<![0-9A-Za-z./:$¥￥第-])(?P<m>[0-9]{1,2})[./](?P<d>[0-9]{1,2})"
     r"(?![0-9])(?![./:-][0-9])"
     r"(?!\s*(?:[元块%万千百角分毛倍岁折斤米]|kg|km|cm|mm))"
     r"(?:\s*[日号])?",
@@ -441,11 +443,18 @@ def find_dates(text: str, today: date) -> list[DateMention]:
     Where forms overlap the longest match wins ("2025年3月10日" over "3月10日"). Mentions
     with a `problem` (e.g. "2月30日") are included so that the dialog can point them out.
     """
+    # Kept spans stay sorted by start (and are disjoint), so one neighbour on each side
+    # decides whether a new candidate overlaps.
+    starts: list[int] = []
     chosen: list[_Candidate] = []
     for candidate in sorted(_candidates(text, today), key=lambda c: (c.start - c.end, c.start)):
-        if all(candidate.end <= kept.start or candidate.start >= kept.end for kept in chosen):
-            chosen.append(candidate)
-    chosen.sort(key=lambda c: c.start)
+        index = bisect.bisect_left(starts, candidate.start)
+        if index > 0 and chosen[index - 1].end > candidate.start:
+            continue
+        if index < len(chosen) and chosen[index].start < candidate.end:
+            continue
+        starts.insert(index, candidate.start)
+        chosen.insert(index, candidate)
     return [c.mention for c in chosen if c.mention is not None]
 
 
