@@ -8,7 +8,7 @@ the notice is silent the part says so through a Note instead of guessing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from policies.catalog import NATIONAL_PREFIX, Catalog, LoadedPolicy, load_catalog
@@ -38,6 +38,12 @@ from policies.schema import (
 )
 
 ORDINARY = "ordinary"
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to fen; whole yuan print without decimals (160, not 160.00)."""
+    fen = value.quantize(Decimal("0.01"))
+    return fen.quantize(Decimal(1)) if fen == fen.to_integral_value() else fen
 
 
 class QuoteInputError(ValueError):
@@ -179,6 +185,14 @@ def _no_policy(
     )
 
 
+def _unique(sources: list[Source]) -> list[Source]:
+    out: list[Source] = []
+    for source in sources:
+        if source not in out:
+            out.append(source)
+    return out
+
+
 def _contacts(ctx: _Context) -> list[ListedItem]:
     items = [
         ListedItem(name=c.name, detail=c.phone, sources=ctx.sources(c.clause))
@@ -186,9 +200,7 @@ def _contacts(ctx: _Context) -> list[ListedItem]:
     ]
     hotline = ctx.catalog.national.hotline
     items.append(
-        ListedItem(
-            name=hotline.name, detail=hotline.phone, sources=ctx.sources(hotline.clause)
-        )
+        ListedItem(name=hotline.name, detail=hotline.phone, sources=ctx.sources(hotline.clause))
     )
     return items
 
@@ -265,7 +277,9 @@ class _Quoter:
 
     # -- money ----------------------------------------------------------------------------
 
-    def _subsidy_amount(self, subsidy: Subsidy, standard: Decimal, tier: int | None) -> Decimal | None:
+    def _subsidy_amount(
+        self, subsidy: Subsidy, standard: Decimal, tier: int | None
+    ) -> Decimal | None:
         if subsidy.kind is SubsidyKind.FULL:
             return standard
         if subsidy.kind is SubsidyKind.FIXED:
@@ -274,7 +288,7 @@ class _Quoter:
         if subsidy.kind is SubsidyKind.PERCENT:
             assert subsidy.percent is not None
             base = self._general_standard(tier).amount
-            return min((base * subsidy.percent / 100).quantize(Decimal("0.01")), standard)
+            return min(money(base * subsidy.percent / 100), standard)
         return None
 
     def _age_ok(self, subsidy: Subsidy) -> bool | None:
@@ -284,8 +298,7 @@ class _Quoter:
             return None
         age = age_on(self.request.birth_date, self.day)
         return any(
-            (r.min is None or age >= r.min) and (r.max is None or age <= r.max)
-            for r in subsidy.age
+            (r.min is None or age >= r.min) and (r.max is None or age <= r.max) for r in subsidy.age
         )
 
     def _subsidies(self, standard: Decimal, tier: int | None) -> list[SubsidyLine]:
@@ -358,7 +371,9 @@ class _Quoter:
         fiscal_amount = fiscal.amount if (surcharge_needed and fiscal) else None
         sources = self.ctx.sources(standard.clause, *window.clauses)
         if not window.price_stated and not at_personal_standard:
-            self.ctx.note("window_price_not_stated", *window.clauses, office=self.data.region.office)
+            self.ctx.note(
+                "window_price_not_stated", *window.clauses, office=self.data.region.office
+            )
         determined = applied is not None
         if surcharge_needed:
             assert fiscal is not None, "a late price with a surcharge needs fiscal_subsidy data"
@@ -385,12 +400,12 @@ class _Quoter:
             fiscal_subsidy_included=surcharge_needed,
             fiscal_sources=self.ctx.sources(fiscal.clause) if surcharge_needed and fiscal else [],
             subsidies=lines,
-            subsidy_applied=applied if lines and subsidies_apply == "yes" else (
-                None if lines and subsidies_apply == "not_stated" else Decimal(0)
-            ),
+            subsidy_applied=applied
+            if lines and subsidies_apply == "yes"
+            else (None if lines and subsidies_apply == "not_stated" else Decimal(0)),
             due=due,
             known_part=known_part,
-            sources=sources + [s for line in lines for s in line.sources],
+            sources=_unique(sources + [s for line in lines for s in line.sources]),
         )
         return amount, determined
 
@@ -449,7 +464,8 @@ class _Quoter:
             date=window.end,
             window_id=window.id,
             window_label=window.label.model_dump(),
-            after=AfterDeadline.YEAR_END if window.end == self.data.coverage_end
+            after=AfterDeadline.YEAR_END
+            if window.end == self.data.coverage_end
             else AfterDeadline.NOT_STATED,
             sources=sources,
         )
@@ -464,12 +480,18 @@ class _Quoter:
         if variable:
             clauses.append(rules.variable_clause)
             if rules.variable_clause and rules.variable_clause.startswith(NATIONAL_PREFIX):
-                self.ctx.note("variable_waiting_national", rules.variable_clause,
-                              office=self.data.region.office)
+                self.ctx.note(
+                    "variable_waiting_national",
+                    rules.variable_clause,
+                    office=self.data.region.office,
+                )
             self.ctx.note("lapse_years_reading", "national:variable_reading")
             if self.data.insurance_year <= 2025 + lapsed - 1:
-                self.ctx.note("lapse_before_2025_uncertain", "national:pre2025_lapses",
-                              office=self.data.region.office)
+                self.ctx.note(
+                    "lapse_before_2025_uncertain",
+                    "national:pre2025_lapses",
+                    office=self.data.region.office,
+                )
         repaired = min(self.request.repaid_years * rules.repair_months_per_year_paid, variable)
         if self.request.repaid_years and not rules.repair_months_per_year_paid:
             self.ctx.note("repair_not_stated", office=self.data.region.office)
@@ -522,36 +544,52 @@ class _Quoter:
             if newborn.within_clause:
                 reasons = ["newborn_exempt"]
             waiting = (
-                Waiting(kind="none", reasons=reasons, sources=self.ctx.sources(newborn.within_clause))
+                Waiting(
+                    kind="none", reasons=reasons, sources=self.ctx.sources(newborn.within_clause)
+                )
                 if newborn.within_waiting == "none"
                 else Waiting(kind="undetermined", reasons=["newborn_not_stated"], sources=[])
             )
             if newborn.within_waiting != "none":
-                self.ctx.note("newborn_waiting_not_stated", newborn.within_clause,
-                              office=data.region.office)
+                self.ctx.note(
+                    "newborn_waiting_not_stated", newborn.within_clause, office=data.region.office
+                )
             if newborn.within_coverage == "from_birth":
                 start = max(self.request.birth_date, year_start)
                 if self.request.birth_date < year_start:
                     self.ctx.note("birth_before_year", year=str(data.insurance_year))
                 return (
-                    Coverage(start=start, end=year_end, rule="from_birth",
-                             sources=self.ctx.sources(newborn.within_clause)),
+                    Coverage(
+                        start=start,
+                        end=year_end,
+                        rule="from_birth",
+                        sources=self.ctx.sources(newborn.within_clause),
+                    ),
                     waiting,
                 )
-            self.ctx.note("newborn_coverage_not_stated", newborn.within_clause,
-                          office=data.region.office)
+            self.ctx.note(
+                "newborn_coverage_not_stated", newborn.within_clause, office=data.region.office
+            )
             return Coverage(start=None, end=year_end, rule="not_stated", sources=[]), waiting
         if newborn_within is False and newborn is not None:
             if newborn.after_coverage == "from_payment":
                 return (
-                    Coverage(start=self.day, end=year_end, rule="from_payment",
-                             sources=self.ctx.sources(newborn.after_clause)),
-                    Waiting(kind="none", reasons=["newborn_late_from_payment"],
-                            sources=self.ctx.sources(newborn.after_clause)),
+                    Coverage(
+                        start=self.day,
+                        end=year_end,
+                        rule="from_payment",
+                        sources=self.ctx.sources(newborn.after_clause),
+                    ),
+                    Waiting(
+                        kind="none",
+                        reasons=["newborn_late_from_payment"],
+                        sources=self.ctx.sources(newborn.after_clause),
+                    ),
                 )
             if newborn.after_coverage == "not_stated":
-                self.ctx.note("newborn_late_not_stated", newborn.within_clause,
-                              office=data.region.office)
+                self.ctx.note(
+                    "newborn_late_not_stated", newborn.within_clause, office=data.region.office
+                )
                 return (
                     Coverage(start=None, end=year_end, rule="not_stated", sources=[]),
                     Waiting(kind="undetermined", reasons=["newborn_late_not_stated"], sources=[]),
@@ -560,17 +598,29 @@ class _Quoter:
         if special is not None:
             if special.coverage == "from_payment":
                 return (
-                    Coverage(start=self.day, end=year_end, rule="from_payment",
-                             sources=self.ctx.sources(special.clause)),
-                    Waiting(kind="none", reasons=["special_case"],
-                            sources=self.ctx.sources(special.clause)),
+                    Coverage(
+                        start=self.day,
+                        end=year_end,
+                        rule="from_payment",
+                        sources=self.ctx.sources(special.clause),
+                    ),
+                    Waiting(
+                        kind="none",
+                        reasons=["special_case"],
+                        sources=self.ctx.sources(special.clause),
+                    ),
                 )
             return (
-                Coverage(start=None, end=year_end, rule="from_event",
-                         event=special.event.model_dump() if special.event else None,
-                         sources=self.ctx.sources(special.clause)),
-                Waiting(kind="none", reasons=["special_case"],
-                        sources=self.ctx.sources(special.clause)),
+                Coverage(
+                    start=None,
+                    end=year_end,
+                    rule="from_event",
+                    event=special.event.model_dump() if special.event else None,
+                    sources=self.ctx.sources(special.clause),
+                ),
+                Waiting(
+                    kind="none", reasons=["special_case"], sources=self.ctx.sources(special.clause)
+                ),
             )
         return self._window_coverage(window, none)
 
@@ -586,14 +636,14 @@ class _Quoter:
                 Coverage(start=None, end=year_end, rule="not_stated", sources=[]),
                 Waiting(kind="undetermined", reasons=["not_stated"], sources=[]),
             )
-        if window.coverage is CoverageStart.YEAR_START and self.day >= year_start:
+        if window.coverage is CoverageStart.YEAR_START_IF_PAID_BEFORE and self.day >= year_start:
             self.ctx.note("coverage_start_not_stated", *window.clauses, office=data.region.office)
             return (
                 Coverage(start=None, end=year_end, rule="not_stated", sources=[]),
                 Waiting(kind="undetermined", reasons=["not_stated"], sources=[]),
             )
         base_rule = window.coverage.value
-        if window.coverage is CoverageStart.YEAR_START:
+        if window.coverage in (CoverageStart.YEAR_START, CoverageStart.YEAR_START_IF_PAID_BEFORE):
             base_start = year_start
         elif window.coverage is CoverageStart.NEXT_MONTH_FIRST:
             base_start = first_of_next_month(self.day)
@@ -603,9 +653,13 @@ class _Quoter:
         waiting = none
         if window.waiting is not None:
             waiting = self._lapse_waiting(window.waiting, window.clauses[0])
-            waiting = waiting.model_copy(update={"reasons": ["outside_collection", *waiting.reasons]})
-        elif self.lapsed and rules.fixed is not None and (
-            window.kind != "collection" or rules.applies_to_lapsed_in_collection
+            waiting = waiting.model_copy(
+                update={"reasons": ["outside_collection", *waiting.reasons]}
+            )
+        elif (
+            self.lapsed
+            and rules.fixed is not None
+            and (window.kind != "collection" or rules.applies_to_lapsed_in_collection)
         ):
             waiting = self._lapse_waiting(rules.fixed, rules.fixed_clause)
             if window.kind == "collection" and rules.counting_note:
@@ -621,9 +675,12 @@ class _Quoter:
             base_rule = "after_waiting" if start > base_start else base_rule
         if start > year_end:
             self.ctx.note("waiting_past_year_end", year=str(data.insurance_year))
-            return Coverage(start=None, end=year_end, rule="none_this_year",
-                            sources=coverage_sources), waiting
-        return Coverage(start=start, end=year_end, rule=base_rule, sources=coverage_sources), waiting
+            return Coverage(
+                start=None, end=year_end, rule="none_this_year", sources=coverage_sources
+            ), waiting
+        return Coverage(
+            start=start, end=year_end, rule=base_rule, sources=coverage_sources
+        ), waiting
 
     # -- lists ----------------------------------------------------------------------------
 
@@ -640,15 +697,21 @@ class _Quoter:
         for step in self.data.registration:
             if audience & set(step.audience):
                 clause = self.ctx.policy.clauses[step.clause]
-                items.append(ListedItem(name=clause.label, detail=clause.quote,
-                                        audience=",".join(step.audience),
-                                        sources=self.ctx.sources(step.clause)))
+                items.append(
+                    ListedItem(
+                        name=clause.label,
+                        detail=clause.quote,
+                        audience=",".join(step.audience),
+                        sources=self.ctx.sources(step.clause),
+                    )
+                )
         return items
 
     def _channels(self) -> list[ListedItem]:
         return [
-            ListedItem(name=c.name, detail=c.path, audience=c.audience,
-                       sources=self.ctx.sources(c.clause))
+            ListedItem(
+                name=c.name, detail=c.path, audience=c.audience, sources=self.ctx.sources(c.clause)
+            )
             for c in self.data.channels
         ]
 
@@ -656,8 +719,11 @@ class _Quoter:
         items = []
         for clause_id in self.data.refunds:
             clause = self.ctx.policy.clauses[clause_id]
-            items.append(ListedItem(name=clause.label, detail=clause.quote,
-                                    sources=self.ctx.sources(clause_id)))
+            items.append(
+                ListedItem(
+                    name=clause.label, detail=clause.quote, sources=self.ctx.sources(clause_id)
+                )
+            )
         return items
 
     # -- the answer -----------------------------------------------------------------------
@@ -706,16 +772,13 @@ class _Quoter:
         if "newborn" in self.identities and newborn_within is None and data.newborn is None:
             self.ctx.note("identity_not_in_notice", identity="newborn")
         status = Status.OK if determined else Status.UNDETERMINED
-        parts = [amount.sources, deadline.sources, coverage.sources, waiting.sources]
-        all_sources: list[Source] = []
-        for part in parts:
-            for source in part:
-                if source not in all_sources:
-                    all_sources.append(source)
-        for note in self.ctx.notes:
-            for source in note.sources:
-                if source not in all_sources:
-                    all_sources.append(source)
+        all_sources = _unique(
+            amount.sources
+            + deadline.sources
+            + coverage.sources
+            + waiting.sources
+            + [s for note in self.ctx.notes for s in note.sources]
+        )
         return QuoteResult(
             status=status,
             **base,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -73,13 +74,13 @@ class AfterDeadline(StrEnum):
 
 
 class Deadline(Frozen):
-    date: date | None  # None: the notice gives no end date
+    date: dt.date | None  # None: the notice gives no end date
     window_id: str | None
     window_label: dict[str, str] | None = None
     after: AfterDeadline
     next_window_id: str | None = None
     next_window_label: dict[str, str] | None = None
-    next_window_start: date | None = None
+    next_window_start: dt.date | None = None
     sources: list[Source]
 
 

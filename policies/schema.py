@@ -7,6 +7,7 @@ with "national:" refer to the national rules file (`policies/data/national.yaml`
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -44,9 +45,9 @@ class Document(Strict):
     number: str | None  # None where the notice prints no document number
     citation: str  # how an answer names the document, e.g. "后政办字〔2024〕126号"
     title: str
-    date: date
+    date: dt.date
     implements: list[str] = []
-    valid_until: date | None = None
+    valid_until: dt.date | None = None
     text_file: str  # under policies/documents/
 
 
@@ -133,7 +134,8 @@ class Price(StrEnum):
 
 
 class CoverageStart(StrEnum):
-    YEAR_START = "year_start"  # from the first day of the insurance year
+    YEAR_START = "year_start"  # from the first day of the year, also for payers within it
+    YEAR_START_IF_PAID_BEFORE = "year_start_if_paid_before"  # silent on payers within the year
     NEXT_MONTH_FIRST = "next_month_first"  # from the 1st of the month after payment
     AFTER_WAITING = "after_waiting"  # the day after the waiting period
     NOT_STATED = "not_stated"
