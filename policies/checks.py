@@ -77,8 +77,6 @@ def _clause_refs(data: PolicyFile) -> list[tuple[str, str]]:
 def _note_refs(data: PolicyFile) -> list[tuple[str, str]]:
     refs = [(f"subsidies[{i}].notes", n) for i, s in enumerate(data.subsidies) for n in s.notes]
     refs += [(f"windows[{w.id}].notes", n) for w in data.windows for n in w.notes]
-    if data.newborn:
-        refs += [("newborn.notes", n) for n in data.newborn.notes]
     refs += [(f"identity_notes.{k}", n) for k, v in data.identity_notes.items() for n in v]
     refs += [("general_notes", n) for n in data.general_notes]
     if data.waiting.counting_note:

@@ -219,6 +219,7 @@ class _Quoter:
         self.day = request.payment_date
         self.identities = identities
         self.lapsed = request.lapsed_years > 0
+        self.paid_by_institution = False
 
     # -- who the person is ----------------------------------------------------------------
 
@@ -255,8 +256,12 @@ class _Quoter:
                 return case
         return None
 
-    def _window(self) -> Window:
+    def _window(self, newborn_within: bool | None) -> Window:
         candidates = [w for w in self.data.windows if w.start <= self.day <= w.end]
+        if not candidates and newborn_within:
+            # Newborns within their time limit may pay after the windows close (丰都 三);
+            # the last window then only carries the subsidy rules.
+            candidates = [max(self.data.windows, key=lambda w: w.end)]
         for window in candidates:
             if window.audience and any(i in window.audience for i in self.identities):
                 return window
@@ -310,8 +315,18 @@ class _Quoter:
                 continue
             age_ok = self._age_ok(subsidy)
             if age_ok is None:
+                # Unknown age leaves the amount open rather than silently denying the subsidy.
                 self.ctx.need("birth_date")
                 self.ctx.note("subsidy_needs_age", subsidy.clause, group=subsidy.label)
+                lines.append(
+                    SubsidyLine(
+                        identity=subsidy.identity,
+                        label=subsidy.label,
+                        amount=None,
+                        percent=subsidy.percent,
+                        sources=self.ctx.sources(subsidy.clause),
+                    )
+                )
                 continue
             if not age_ok:
                 self.ctx.note("subsidy_age_not_met", subsidy.clause, group=subsidy.label)
@@ -319,7 +334,7 @@ class _Quoter:
             for note_id in subsidy.notes:
                 self.ctx.data_note(note_id)
             amount = self._subsidy_amount(subsidy, standard, tier)
-            if amount is None:
+            if amount is None and not self.paid_by_institution:
                 self.ctx.note("subsidy_amount_not_stated", subsidy.clause, group=subsidy.label)
             lines.append(
                 SubsidyLine(
@@ -753,11 +768,14 @@ class _Quoter:
                 notes=self.ctx.notes,
                 sources=self.ctx.sources(closure.clause),
             )
-        window = self._window()
+        window = self._window(newborn_within)
         special = self._special_case(window)
+        self.paid_by_institution = (
+            special is not None and special.personal_due_outside_collection == "nothing"
+        )
         at_personal = bool(newborn_within) or special is not None
         amount, determined = self._amount(window, tier, at_personal)
-        if special is not None and special.personal_due_outside_collection == "nothing":
+        if self.paid_by_institution:
             amount = amount.model_copy(update={"due": Decimal(0), "known_part": None})
             determined = True
         deadline = self._deadline(window, newborn_within)
@@ -765,7 +783,7 @@ class _Quoter:
         for identity in self.identities:
             for note_id in data.identity_notes.get(identity, []):
                 self.ctx.data_note(note_id)
-            if not self._identity_known_here(identity):
+            if identity in self.request.identities and not self._identity_known_here(identity):
                 self.ctx.note("identity_not_in_notice", identity=identity)
         for note_id in data.general_notes:
             self.ctx.data_note(note_id)

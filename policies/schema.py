@@ -45,7 +45,7 @@ class Document(Strict):
     number: str | None  # None where the notice prints no document number
     citation: str  # how an answer names the document, e.g. "后政办字〔2024〕126号"
     title: str
-    date: dt.date
+    date: dt.date | None  # None where the notice prints no date
     implements: list[str] = []
     valid_until: dt.date | None = None
     text_file: str  # under policies/documents/
@@ -199,7 +199,6 @@ class NewbornRules(Strict):
     within_clause: str
     after_coverage: Literal["from_payment", "regular", "not_stated"]
     after_clause: str | None = None
-    notes: list[str] = []
 
 
 class SpecialCase(Strict):
