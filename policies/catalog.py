@@ -55,7 +55,7 @@ class LoadedPolicy:
         return min(w.start for w in self.data.windows)
 
 
-@dataclass
+@dataclass(eq=False)  # identity-hashable, so per-catalog caches can key on it
 class Catalog:
     identities: dict[str, Identity]
     national: NationalFile

@@ -1,0 +1,59 @@
+"""The conversation's state: small, validated, and round-tripping through JSON.
+
+It holds only what the answer needs. Identity categories (低保, 特困…) are sensitive: they
+live here only while the conversation needs them and `/forget` deletes the whole record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+STATE_VERSION = 1
+
+
+class Stage(StrEnum):
+    REGION = "region"
+    IDENTITIES = "identities"
+    BIRTH_DATE = "birth_date"
+    TIER = "tier"
+    HISTORY = "history"  # insured last year?
+    LAPSED_YEARS = "lapsed_years"
+    REPAIR = "repair"  # how many lapsed years will be back-paid
+    PAYMENT_DATE = "payment_date"
+    ANSWER = "answer"
+    COMPARE = "compare"  # choosing the identity to compare across regions
+    LANGUAGE = "language"
+
+
+class DialogState(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    v: int = STATE_VERSION
+    lang: str | None = None  # the user's explicit choice
+    client_lang: str | None = None  # what the client reported (Telegram language_code)
+    stage: Stage = Stage.REGION
+    region: str | None = None
+    identities: list[str] | None = None  # None: not asked yet; []: ordinary resident
+    draft: list[str] = Field(default_factory=list)  # multi-select in progress
+    birth_date: date | None = None
+    tier: int | None = None
+    insured_last_year: bool | None = None
+    lapsed_years: int | None = Field(default=None, ge=0, le=80)
+    repaid_years: int | None = Field(default=None, ge=0, le=80)
+    payment_date: date | None = None
+    asked: list[Stage] = Field(default_factory=list, max_length=32)  # for "back"
+    failures: int = Field(default=0, ge=0)
+    resume: Stage | None = None  # the stage to return to after "language"/"compare"
+    seq: int = Field(default=0, ge=0)  # bumps with every question; buttons carry it
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_defaults=True)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes | None) -> DialogState:
+        if not raw:
+            return cls()
+        return cls.model_validate_json(raw)

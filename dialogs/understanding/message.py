@@ -1,0 +1,237 @@
+"""What a free-text message tells us: region, identities, dates, history, tier, intent.
+
+Deterministic and explainable: aliases come from the policy data (regions, identity registry,
+labels as the notices print them); longer aliases win over the shorter ones they contain
+(低保边缘户 before 低保). Nothing here talks to the user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cache
+
+from dialogs.understanding.dates import DateMention, find_dates
+from dialogs.understanding.numerals import find_year_counts, normalize_width
+from policies.catalog import Catalog, normalise_name
+
+
+class Intent(StrEnum):
+    HELP = "help"
+    BACK = "back"
+    RESTART = "restart"
+    TABLE = "table"
+    COMPARE = "compare"
+    SOURCES = "sources"
+    LANGUAGE = "language"
+    FAQ_REGISTER = "faq_register"
+    FAQ_REFUND = "faq_refund"
+    FAQ_CHANNELS = "faq_channels"
+    FAQ_CONTACTS = "faq_contacts"
+
+
+# Order matters: the first matching intent wins.
+_INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
+    (intent, re.compile(pattern, re.IGNORECASE))
+    for intent, pattern in (
+        (
+            Intent.RESTART,
+            r"^(重新开始|重新來|重新开始吧|重来|重來|从头|從頭|restart|start over|reset)$",
+        ),
+        (Intent.BACK, r"^(返回|上一步|后退|back|go back|undo)$"),
+        (Intent.HELP, r"^(帮助|幫助|怎么用|怎麼用|help|\?|？|菜单|菜單|menu)$"),
+        (Intent.LANGUAGE, r"^(语言|語言|language|切换语言|english|简体|繁體|繁体)$"),
+        (Intent.TABLE, r"(一览表|一覽表|对照表|對照表|资助标准表|全部身份|\btable\b)"),
+        (Intent.COMPARE, r"(对比|對比|比较|比較|各地|\bcompare\b)"),
+        (Intent.SOURCES, r"(政策来源|政策來源|哪些文件|依据文件|文件依据|\bsources\b)"),
+        (Intent.FAQ_REFUND, r"(退费|退費|退款|退钱|\brefund)"),
+        (
+            Intent.FAQ_REGISTER,
+            r"(怎么登记|怎麼登記|参保登记|參保登記|首次参保|第一次参保|\bregist)",
+        ),
+        (
+            Intent.FAQ_CHANNELS,
+            r"(在哪交|在哪里交|在哪缴|怎么交|怎麼交|缴费渠道|繳費渠道|where to pay|how to pay)",
+        ),
+        (Intent.FAQ_CONTACTS, r"(电话|電話|热线|熱線|联系方式|聯繫方式|hotline|phone)"),
+    )
+)
+
+_BIRTH_AFTER = re.compile(r"^\s*(出生|生的|生日|出世|降生|born)", re.IGNORECASE)
+_BIRTH_BEFORE = re.compile(
+    r"(出生于|出生於|出生在|生于|生於|出生日期是?|生日是?|born( on)?)\s*$", re.IGNORECASE
+)
+_PAY_NEAR = re.compile(r"(交|缴|繳|付|pay)", re.IGNORECASE)
+_LAPSE_NEAR = re.compile(
+    r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
+    r"didn'?t pay|没有交|沒有交)",
+    re.IGNORECASE,
+)
+_REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
+_INSURED_YES = re.compile(
+    r"(去年(也|有|已经|已經)?(交|缴|繳|参保|參保)了?|一直(在)?(交|缴|繳)|连续|連續|"
+    r"insured last year|continuous)",
+    re.IGNORECASE,
+)
+_INSURED_NO = re.compile(
+    r"(去年(没|沒|未)|断保|斷保|断缴|斷繳|从没|從沒|第一次|首次|新参保|"
+    r"never insured|not insured|lapsed)",
+    re.IGNORECASE,
+)
+_TIER = re.compile(
+    r"(一档|一檔|1档|1檔|第一档|tier\s*1|二档|二檔|2档|2檔|第二档|tier\s*2)", re.IGNORECASE
+)
+_ORDINARY = re.compile(
+    r"(普通(城乡)?居民|普通人|没有(特殊)?身份|沒有(特殊)?身份|都不是|不是|无特殊|"
+    r"ordinary|none of these|no special)",
+    re.IGNORECASE,
+)
+_YES = re.compile(r"^(是|是的|对|對|有|交了|缴了|yes|y|yeah|yep|嗯)$", re.IGNORECASE)
+_NO = re.compile(r"^(否|不是|没有|沒有|没|沒|没交|沒交|no|n|nope|不)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+_WINDOW = 8  # characters around a mention that decide what it is about
+
+
+@dataclass
+class MessageFacts:
+    region: str | None = None
+    identities: list[str] = field(default_factory=list)
+    ordinary: bool = False
+    birth_date: DateMention | None = None
+    payment_date: DateMention | None = None
+    other_dates: list[DateMention] = field(default_factory=list)
+    date_problems: list[DateMention] = field(default_factory=list)
+    insured_last_year: bool | None = None
+    lapsed_years: int | None = None
+    repaid_years: int | None = None
+    bare_number: int | None = None
+    yes: bool | None = None
+    tier: int | None = None
+    intent: Intent | None = None
+
+    def anything(self) -> bool:
+        return any(
+            (
+                self.region,
+                self.identities,
+                self.ordinary,
+                self.birth_date,
+                self.payment_date,
+                self.other_dates,
+                self.date_problems,
+                self.insured_last_year is not None,
+                self.lapsed_years is not None,
+                self.repaid_years is not None,
+                self.bare_number is not None,
+                self.yes is not None,
+                self.tier,
+                self.intent,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    regions: tuple[tuple[str, str], ...]  # (normalised alias, slug), longest first
+    identities: tuple[tuple[str, str], ...]
+
+
+@cache
+def _lexicon(catalog: Catalog) -> _Lexicon:
+    regions = {
+        normalise_name(name): slug
+        for slug, names in catalog.region_labels().items()
+        for name in names
+        if len(normalise_name(name)) >= 2
+    }
+    identities = {alias: code for alias, code in catalog.identity_names.items() if len(alias) >= 2}
+    return _Lexicon(
+        regions=tuple(sorted(regions.items(), key=lambda kv: -len(kv[0]))),
+        identities=tuple(sorted(identities.items(), key=lambda kv: -len(kv[0]))),
+    )
+
+
+def _take(text: str, table: tuple[tuple[str, str], ...]) -> tuple[list[str], str]:
+    """Codes whose aliases occur in `text`, longest first; matched text is blanked out."""
+    found: list[str] = []
+    for alias, code in table:
+        if alias in text:
+            text = text.replace(alias, "\0" * len(alias))
+            if code not in found:
+                found.append(code)
+    return found, text
+
+
+def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts) -> None:
+    valid = [m for m in mentions if m.value is not None]
+    facts.date_problems = [m for m in mentions if m.problem is not None]
+    for mention in valid:
+        after = text[mention.end : mention.end + _WINDOW]
+        before = text[max(0, mention.start - _WINDOW) : mention.start]
+        if facts.birth_date is None and (
+            _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(before)
+        ):
+            facts.birth_date = mention
+        elif facts.payment_date is None and (
+            _PAY_NEAR.search(after[:4]) or _PAY_NEAR.search(before[-4:])
+        ):
+            facts.payment_date = mention
+        else:
+            facts.other_dates.append(mention)
+
+
+def _history(text: str, facts: MessageFacts) -> None:
+    for count, start, end in find_year_counts(text):
+        # The words before a count bind tighter than those after it: "断保两年，补缴一年".
+        before = text[max(0, start - _WINDOW) : start]
+        after = text[end : end + 4]
+        for context in (before, after):
+            if _REPAIR_NEAR.search(context):
+                facts.repaid_years = count
+                break
+            if _LAPSE_NEAR.search(context):
+                facts.lapsed_years = count
+                break
+    if facts.lapsed_years or _INSURED_NO.search(text):
+        facts.insured_last_year = False
+    elif _INSURED_YES.search(text):
+        facts.insured_last_year = True
+
+
+def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
+    """Every fact the message states, with no regard to which question was asked."""
+    facts = MessageFacts()
+    plain = normalize_width(text).strip()
+    if not plain:
+        return facts
+    compact = plain.strip(" 。.!！")
+    for intent, pattern in _INTENT_PATTERNS:
+        if pattern.search(compact):
+            facts.intent = intent
+            break
+    lexicon = _lexicon(catalog)
+    folded = normalise_name(plain)
+    facts.identities, rest = _take(folded, lexicon.identities)
+    regions, _ = _take(rest, lexicon.regions)
+    facts.region = regions[0] if regions else None
+    facts.ordinary = not facts.identities and bool(_ORDINARY.search(plain))
+    _classify_dates(plain, find_dates(plain, today), facts)
+    born = facts.birth_date.value if facts.birth_date else None
+    if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:
+        # "孩子4月10号出生的": a birth date under a year old makes the person a newborn.
+        facts.identities.append("newborn")
+        facts.ordinary = False
+    _history(plain, facts)
+    tier = _TIER.search(plain)
+    if tier:
+        facts.tier = 1 if any(c in tier.group(0) for c in "一1") else 2
+    if _YES.match(compact):
+        facts.yes = True
+    elif _NO.match(compact):
+        facts.yes = False
+    number = _NUMBER.match(compact)
+    if number:
+        facts.bare_number = int(number.group(1))
+    return facts
