@@ -439,7 +439,9 @@ class _Step:
         region_name = loaded.data.region.name if loaded else None
         if stage is Stage.REGION:
             blocks.append(_block("ask_region", regions=self._regions()))
-            options = [_option(f"r:{slug}", "region", name=name) for slug, name in self._regions()]
+            options = [
+                _option(f"r:{slug}", "region", region_name=name) for slug, name in self._regions()
+            ]
         elif stage is Stage.IDENTITIES:
             assert state.region is not None
             codes = identities_of(self.catalog, state.region)
@@ -482,7 +484,7 @@ class _Step:
             ]
         elif stage is Stage.LANGUAGE:
             blocks.append(_block("ask_language"))
-            options = [_option(f"l:{lang}", "language", lang=lang) for lang in LANGS]
+            options = [_option(f"l:{lang}", "language", language=lang) for lang in LANGS]
         if self.state.asked and stage not in (Stage.REGION,):
             options.append(_option("n:back", "back"))
         return Reply(
@@ -522,7 +524,7 @@ class _Step:
             self.state.stage if self.state.stage is not Stage.LANGUAGE else Stage.REGION
         )
         blocks = [*self.pre, _block("ask_language")]
-        options = [_option(f"l:{lang}", "language", lang=lang) for lang in LANGS]
+        options = [_option(f"l:{lang}", "language", language=lang) for lang in LANGS]
         return Reply(
             kind="question",
             lang=self.lang,
@@ -583,9 +585,9 @@ class _Step:
         if shifted is None:
             return None
         birth = self.state.birth_date
-        if birth is not None:
-            years = self.state.payment_date.year - shifted.year
-            birth = _shift_years(birth, -years)
+        if birth is not None and "newborn" in (self.state.identities or []):
+            # A newborn's answer hinges on the days since birth; keep them.
+            birth = _shift_years(birth, shifted.year - self.state.payment_date.year)
         request = self.request(shifted).model_copy(update={"birth_date": birth})
         try:
             return quote(request, self.catalog)
@@ -680,6 +682,20 @@ class _Step:
             self.pre.append(_block("choose_region_first"))
             return self.ask()
         return self.info([_block("faq", answer=views.faq(self.catalog, region, topic))])
+
+
+def replay(state: DialogState, today: date, catalog: Catalog | None = None) -> Reply | None:
+    """The answer screen for the current state again (the "plain text" button), or None."""
+    if state.stage is not Stage.ANSWER:
+        return None
+    working = state.model_copy(deep=True)
+    try:
+        return _Step(
+            working, Command(name="replay", today=today), catalog or load_catalog()
+        ).answer()
+    except Exception:
+        log.exception("replaying the answer failed")
+        return None
 
 
 def _unsure(text: str) -> bool:
