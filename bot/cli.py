@@ -1,10 +1,52 @@
-"""The `yibao` command line."""
+"""The `yibao` command line: a small dispatcher over one module per subcommand.
+
+Each subcommand lives in its own module under bot/ and exposes
+
+    def register(subparsers: Subparsers) -> None
+
+which adds its parser and sets `handler=` (a `Handler`: Namespace -> exit code) as a default.
+To add a command (chat, telegram, link), write bot/<name>_command.py and add its module name
+to COMMANDS; keep heavy imports (telegram, the dialog) inside the handler so `yibao quote`
+stays quick to start.
+"""
 
 from __future__ import annotations
 
-import sys
+import argparse
+import importlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final, TypeAlias, cast
+
+if TYPE_CHECKING:
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+Handler: TypeAlias = Callable[[argparse.Namespace], int]
+
+COMMANDS: Final[tuple[str, ...]] = (
+    "bot.quote_command",
+    "bot.policies_command",
+    "bot.chat_command",
+)
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("yibao: under construction", file=sys.stderr)
-    return 0
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yibao",
+        description=(
+            "Helpdesk for China's urban-rural resident basic medical insurance "
+            "(城乡居民基本医疗保险): contribution amounts, deadlines, coverage and waiting "
+            "periods from the county notices on file."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        register = cast("Callable[[Subparsers], None]", importlib.import_module(name).register)
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code (argparse errors exit 2 itself)."""
+    args = build_parser().parse_args(argv)
+    handler = cast(Handler, args.handler)
+    return handler(args)

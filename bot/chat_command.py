@@ -1,0 +1,79 @@
+"""`yibao chat`: the helpdesk dialog in the terminal, no Telegram token needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+DESCRIPTION = """\
+Talk to the helpdesk in the terminal: the same dialog the Telegram bot runs. Type free text
+("我是昌图县的低保边缘户，3月10号交"), a number to pick one of the listed options, or a
+command (/help, /table, /compare, /sources, /lang, /cancel). "q" or end of input quits.
+Reads standard input, so a conversation can be scripted.
+"""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="the helpdesk dialog in the terminal",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--lang", choices=["zh_Hans", "zh_Hant", "en"], help="reply language")
+    parser.add_argument("--region", help="preselect a region (name, short form or slug)")
+    parser.add_argument(
+        "--today",
+        type=_date,
+        help="pretend today is this date (YYYY-MM-DD); default: today in China",
+    )
+    parser.add_argument("--echo", action="store_true", help="echo each input line ('> …')")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.terminal import run_chat
+    from policies.catalog import load_catalog
+
+    region = None
+    if args.region:
+        region = load_catalog().resolve_region(args.region)
+        if region is None:
+            names = ", ".join(
+                f"{slug} ({'/'.join(labels[:2])})"
+                for slug, labels in load_catalog().region_labels().items()
+            )
+            print(f"yibao chat: unknown region {args.region!r}; accepted: {names}", file=sys.stderr)
+            return 2
+    today = args.today or _today()
+    run_chat(
+        sys.stdin,
+        sys.stdout,
+        today=today,
+        lang=args.lang,
+        region=region,
+        echo=args.echo,
+        prompt="> " if sys.stdin.isatty() else "",
+    )
+    return 0
+
+
+def _today() -> date:
+    from datetime import datetime
+
+    return datetime.now(CHINA).date()
