@@ -40,5 +40,21 @@ bot: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Extract English msgids from the templates, merge them into each catalog, fill English
+# from its msgids, and compile the .mo files (committed, so a fresh clone needs no compile).
+LANGS := zh_Hans zh_Hant en
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location \
+		--project=yibao-helpdesk --copyright-holder="yibao contributors" --sort-output .
+	for lang in $(LANGS); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --ignore-obsolete; \
+		else \
+			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang; \
+		fi; \
+	done
+	$(BIN)/python -m locales.fill_english
+	$(BIN)/pybabel compile -d locales --statistics
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

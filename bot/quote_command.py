@@ -1,0 +1,356 @@
+"""`yibao quote`: one payment question answered from the policy data, as text or JSON.
+
+A contract other tools rely on (see README): the options, the JSON keys, and the exit codes
+(0 for every answer, including closed / no_policy / undetermined; 2 for input we cannot
+take, with a message listing what is accepted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from dialogs.rendering import LANGUAGES, render_note, render_quote, render_template
+
+if TYPE_CHECKING:
+    from policies.catalog import Catalog
+    from policies.result import ListedItem, QuoteResult, Source
+
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXIT_BAD_INPUT = 2  # argparse's own code for usage errors; ours match it
+ORDINARY = "ordinary"  # the engine's code for "no special identity"
+MAX_YEARS = 80  # QuoteRequest bounds lapsed/repaid years to 0..80
+
+DESCRIPTION = """\
+Answer one payment question from the county notice that governs the payment date: amount
+due with its breakdown, deadline and what changes after it, coverage start and end, waiting
+period, registration steps, payment channels, contacts, notes and sources.
+
+REGION is a region's Chinese name as printed, a short form (昌图, 科左后旗, 栗子乡, 丰都…) or a
+pinyin slug (changtu). ID is an identity code (dibao), or any label or alias a notice uses
+(低保对象, 城乡低保对象, 最低生活保障对象, 新生儿…); repeat --identity for a person holding
+several. Without --identity the person is an ordinary resident. An unknown region or
+identity prints the accepted names and exits 2.
+"""
+
+EPILOG = """\
+exit codes: 0 an answer (also when payment is closed, no notice governs the date, or the
+notice leaves the amount open); 2 unknown region or identity, malformed date or impossible
+input (e.g. born after the payment date).
+
+examples:
+  yibao quote --region 昌图 --identity 低保边缘户 --date 2025-03-10
+  yibao quote --region changtu --date 2025-02-01 --lapsed-years 3 --repaid-years 1 --format json
+"""
+
+
+def _years(text: str) -> int:
+    """A count of years, 0..80 (argparse reports anything else and exits 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_YEARS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_YEARS}: {value}")
+    return value
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "quote",
+        help="answer one payment question (amount, deadline, coverage, waiting period)",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--region", required=True, metavar="REGION", help="the region")
+    parser.add_argument(
+        "--identity",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an identity code, label or alias; repeatable (default: ordinary resident)",
+    )
+    parser.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the payment date")
+    parser.add_argument(
+        "--birth-date",
+        metavar="YYYY-MM-DD",
+        help="birth date (newborns; subsidies that depend on age)",
+    )
+    parser.add_argument(
+        "--lapsed-years",
+        type=_years,
+        default=0,
+        metavar="N",
+        help="years without insurance before this one (default 0: insured last year)",
+    )
+    parser.add_argument(
+        "--repaid-years",
+        type=_years,
+        default=0,
+        metavar="N",
+        help="lapsed years being back-paid, which shorten the waiting period (default 0)",
+    )
+    parser.add_argument(
+        "--tier",
+        type=int,
+        choices=(1, 2),
+        help="contribution tier (一档/二档) where the region has tiers; elsewhere ignored "
+        "with a note",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="zh_Hans",
+        help="language of the answer and of error messages (default zh_Hans)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: the plain-text answer to paste (default); json: one JSON object",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _parse_date(text: str | None, option: str, lang: str, errors: list[str]) -> date | None:
+    if text is None:
+        return None
+    try:
+        # fromisoformat also takes 20250310 and week dates; the contract is YYYY-MM-DD.
+        if len(text) != len("YYYY-MM-DD"):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(render_template("cli/bad_date.j2", lang, "text", option=option, text=text))
+        return None
+
+
+def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> dict[str, Any]:
+    """The QuoteRequest fields, or messages in `errors` listing what is accepted."""
+    lang = args.lang
+    region = catalog.resolve_region(args.region)
+    if region is None:
+        names = catalog.region_labels()
+        regions = [(labels[0], [*labels[1:], slug]) for slug, labels in names.items()]
+        errors.append(
+            render_template(
+                "cli/unknown_region.j2", lang, "text", text=args.region, regions=regions
+            )
+        )
+    identities: set[str] = set()
+    for text in args.identity:
+        code = ORDINARY if text == ORDINARY else catalog.resolve_identity(text)
+        if code is None:
+            errors.append(
+                render_template(
+                    "cli/unknown_identity.j2",
+                    lang,
+                    "text",
+                    text=text,
+                    identities=list(catalog.identities.values()),
+                )
+            )
+        else:
+            identities.add(code)
+    return {
+        "region": region,
+        "identities": frozenset(identities),
+        "payment_date": _parse_date(args.date, "--date", lang, errors),
+        "birth_date": _parse_date(args.birth_date, "--birth-date", lang, errors),
+        "lapsed_years": args.lapsed_years,
+        "repaid_years": args.repaid_years,
+        "tier": args.tier,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from policies.catalog import load_catalog
+    from policies.engine import QuoteInputError, quote
+    from policies.result import QuoteRequest
+
+    catalog = load_catalog()
+    errors: list[str] = []
+    fields = _resolve(args, catalog, errors)
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        result = quote(QuoteRequest(**fields), catalog)
+    except (QuoteInputError, ValidationError) as err:
+        reason = str(err) if isinstance(err, QuoteInputError) else err.errors()[0]["msg"]
+        print(
+            render_template("cli/impossible_input.j2", args.lang, "text", reason=reason),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        print(json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2))
+    else:
+        print(render_quote(result, args.lang, "text"))
+    return 0
+
+
+# -- the JSON shape ------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    """Yuan as a JSON number: 160 stays an integer, 160.5 a float (fen are exact in binary64
+    up to far beyond any contribution)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _sources(sources: list[Source]) -> list[dict[str, Any]]:
+    return [
+        {
+            "document": s.document,
+            "clause_id": s.clause_id,
+            "clause_label": s.clause_label,
+            "quote": s.quote,
+            "national": s.national,
+        }
+        for s in sources
+    ]
+
+
+def _items(items: list[ListedItem]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": i.name,
+            "detail": i.detail,
+            "audience": i.audience,
+            "sources": _sources(i.sources),
+        }
+        for i in items
+    ]
+
+
+def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
+    """The `--format json` object: the contract keys first, then the full detail."""
+    from policies.catalog import load_catalog
+
+    registry = load_catalog().identities
+    amount = result.amount
+    deadline = result.deadline
+    coverage = result.coverage
+    waiting = result.waiting
+    request = result.request
+    return {
+        "status": result.status.value,
+        "region": result.region,
+        "region_name": result.region_name,
+        "policy_year": result.policy_year,
+        "latest_policy_year": result.latest_policy_year,
+        "document": result.document,
+        "document_title": result.document_title,
+        "lang": lang,
+        "request": {
+            "region": request.region,
+            "identities": sorted(request.identities),
+            "payment_date": request.payment_date.isoformat(),
+            "birth_date": _iso(request.birth_date),
+            "lapsed_years": request.lapsed_years,
+            "repaid_years": request.repaid_years,
+            "tier": request.tier,
+        },
+        "identities": [
+            {"code": code, "zh": registry[code].zh, "en": registry[code].en}
+            if code in registry
+            else {"code": code, "zh": None, "en": None}
+            for code in result.identities
+        ],
+        "tier": result.tier,
+        "tier_label": result.tier_label,
+        "amount_due_cny": _number(amount.due) if amount and result.status == "ok" else None,
+        "breakdown": None
+        if amount is None
+        else {
+            "standard_cny": _number(amount.standard),
+            "standard_sources": _sources(amount.standard_sources),
+            "subsidies": [
+                {
+                    "identity": line.identity,
+                    "label": line.label,
+                    "amount_cny": _number(line.amount),
+                    "percent": _number(line.percent),
+                    "sources": _sources(line.sources),
+                }
+                for line in amount.subsidies
+            ],
+            "subsidy_applied_cny": _number(amount.subsidy_applied),
+            "fiscal_subsidy_cny": _number(amount.fiscal_subsidy),
+            "fiscal_subsidy_included": amount.fiscal_subsidy_included,
+            "fiscal_sources": _sources(amount.fiscal_sources),
+            "due_cny": _number(amount.due),
+            "known_part_cny": _number(amount.known_part),
+            "sources": _sources(amount.sources),
+        },
+        "deadline": _iso(deadline.date) if deadline else None,
+        "deadline_detail": None
+        if deadline is None
+        else {
+            "date": _iso(deadline.date),
+            "window_id": deadline.window_id,
+            "window_label": deadline.window_label,
+            "after": deadline.after.value,
+            "next_window_id": deadline.next_window_id,
+            "next_window_label": deadline.next_window_label,
+            "next_window_start": _iso(deadline.next_window_start),
+            "sources": _sources(deadline.sources),
+        },
+        "coverage_start": _iso(coverage.start) if coverage else None,
+        "coverage_end": _iso(coverage.end) if coverage else None,
+        "coverage": None
+        if coverage is None
+        else {
+            "start": _iso(coverage.start),
+            "end": _iso(coverage.end),
+            "rule": coverage.rule,
+            "event": coverage.event,
+            "sources": _sources(coverage.sources),
+        },
+        "waiting_period": None
+        if waiting is None
+        else {
+            "kind": waiting.kind,
+            # total length; null when the notice leaves it open
+            "months": waiting.total.months if waiting.total else None,
+            "days": waiting.total.days if waiting.total else None,
+            "fixed_months": waiting.fixed.months if waiting.fixed else None,
+            "fixed_days": waiting.fixed.days if waiting.fixed else None,
+            "variable_months": waiting.variable_months,
+            "repaired_months": waiting.repaired_months,
+            "floor_months_added": waiting.floor_months_added,
+            "last_day": _iso(waiting.last_day),
+            "reasons": list(waiting.reasons),
+            "sources": _sources(waiting.sources),
+        },
+        "registration": _items(result.registration),
+        "channels": _items(result.channels),
+        "contacts": _items(result.contacts),
+        "refunds": _items(result.refunds),
+        "notes": [
+            {
+                "code": note.code,
+                "params": dict(note.params),
+                "message": render_note(note, lang, "text"),
+                "sources": _sources(note.sources),
+            }
+            for note in result.notes
+        ],
+        "needs": list(result.needs),
+        "sources": _sources(result.sources),
+    }

@@ -1,0 +1,147 @@
+"""The answer to one payment question (a QuoteResult), in HTML or plain text.
+
+The templates (dialogs/templates/quote/) decide what is said; this module prepares what
+they cannot compute comfortably (the applied subsidy, grouped sources, the deciding office)
+and makes the answer fit one Telegram message: it renders at decreasing levels of detail
+until the text is shorter than MAX_MESSAGE_LENGTH.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Final
+
+from dialogs.rendering.environment import render_template
+from dialogs.rendering.languages import Markup
+from dialogs.rendering.notes import note_fragment
+from policies.catalog import load_catalog
+from policies.result import QuoteResult, Source, Status, SubsidyLine
+
+log = logging.getLogger("dialogs.rendering")
+
+MAX_MESSAGE_LENGTH: Final = 4096  # Telegram's limit, also one long SMS/WeChat paste
+ANSWER_TEMPLATE: Final = "quote/answer.j2"
+
+# Notes whose content the headline of that status already states.
+_SAID_BY_HEADLINE: Final = {Status.CLOSED: {"closed"}}
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """One "依据" line: a document and clause label, with the distinct quotes behind it."""
+
+    document: str
+    label: str
+    quotes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much of the answer to show; the last level is the most compact."""
+
+    quotes: bool  # quote each cited clause verbatim after its label
+    registration_quotes: bool  # show registration steps in the notice's own wording
+
+
+LEVELS: Final = (
+    Detail(quotes=True, registration_quotes=True),
+    Detail(quotes=False, registration_quotes=True),
+    Detail(quotes=False, registration_quotes=False),
+)
+
+
+def _group_sources(result: QuoteResult) -> list[SourceGroup]:
+    """Deduplicated by (document, label); quotes only for the figures' own sources.
+
+    Registration, channels and contacts are shown in full elsewhere in the answer, so their
+    clauses are cited by label only.
+    """
+    quoted = [s for s in result.sources]
+    listed = [
+        s
+        for items in (result.registration, result.channels, result.contacts)
+        for item in items
+        for s in item.sources
+    ]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for source in quoted:
+        quotes = groups.setdefault((source.document, source.clause_label), [])
+        if source.quote not in quotes:
+            quotes.append(source.quote)
+    for source in listed:
+        groups.setdefault((source.document, source.clause_label), [])
+    return [SourceGroup(doc, label, tuple(quotes)) for (doc, label), quotes in groups.items()]
+
+
+def _applied_line(result: QuoteResult) -> SubsidyLine | None:
+    """The subsidy the combination rule applied (the highest), for the breakdown."""
+    amount = result.amount
+    if amount is None or not amount.subsidy_applied:
+        return None
+    for line in amount.subsidies:
+        if line.amount is not None and line.amount >= amount.subsidy_applied:
+            return line
+    return None
+
+
+def _office(result: QuoteResult) -> str | None:
+    """Who decides where the notice is silent: the region's office as the data names it."""
+    catalog = load_catalog()
+    policies = catalog.policies_for(result.region)
+    for policy in policies:
+        if policy.data.insurance_year == result.policy_year:
+            return policy.data.region.office
+    return policies[-1].data.region.office if policies else None
+
+
+def _closed_from(result: QuoteResult) -> str | None:
+    return next((n.params.get("date") for n in result.notes if n.code == "closed"), None)
+
+
+def _sources_of(*groups: list[Source]) -> list[Source]:
+    return [s for group in groups for s in group]
+
+
+def answer_context(
+    result: QuoteResult, lang: str, markup: Markup, detail: Detail
+) -> dict[str, Any]:
+    skipped = _SAID_BY_HEADLINE.get(result.status, set())
+    applied = _applied_line(result)
+    subsidies = result.amount.subsidies if result.amount else []
+    birth = result.request.birth_date
+    deadline = result.deadline
+    newborn_days = (
+        (deadline.date - birth).days
+        if deadline is not None and deadline.date is not None and birth is not None
+        else None
+    )
+    return {
+        "r": result,
+        "detail": detail,
+        "notes": [note_fragment(n, lang, markup) for n in result.notes if n.code not in skipped],
+        "source_groups": _group_sources(result),
+        "applied": applied,
+        "other_subsidies": [s for s in subsidies if s is not applied and s.amount is not None],
+        "office": _office(result),
+        "closed_from": _closed_from(result),
+        "newborn_days": newborn_days,
+    }
+
+
+def render_quote(result: QuoteResult, lang: str, markup: Markup) -> str:
+    """The whole answer, under MAX_MESSAGE_LENGTH characters whenever the data allows.
+
+    Rendered at the most detailed level that fits: clause quotes go first, then the
+    registration steps' wording; labels ("依据：<document> <clause label>") always stay.
+    """
+    text = ""
+    for detail in LEVELS:
+        context = answer_context(result, lang, markup, detail)
+        text = render_template(ANSWER_TEMPLATE, lang, markup, **context)
+        if len(text) < MAX_MESSAGE_LENGTH:
+            return text
+    log.warning(
+        "answer for %s is %d characters even at the most compact level", result.region, len(text)
+    )
+    return text
