@@ -111,7 +111,7 @@ def test_lapse_questions_and_back_payment() -> None:
 def test_free_text_history() -> None:
     state = _start(region="kezuohouqi")
     state, _ = _tap(state, "i:none")
-    state, replies = _say(state, "断保两年，补缴一年，今天交")
+    state, _ = _say(state, "断保两年，补缴一年，今天交")
     assert state.lapsed_years == 2 and state.repaid_years == 1
     assert state.stage is Stage.ANSWER
 
