@@ -261,7 +261,8 @@ class _Quoter:
         if not candidates and newborn_within:
             # Newborns within their time limit may pay after the windows close (丰都 三);
             # the last window then only carries the subsidy rules.
-            candidates = [max(self.data.windows, key=lambda w: w.end)]
+            last_end = max(w.end for w in self.data.windows)
+            candidates = [w for w in self.data.windows if w.end == last_end]
         for window in candidates:
             if window.audience and any(i in window.audience for i in self.identities):
                 return window

@@ -1,0 +1,1 @@
+"""Benchmarks: run with `make bench` (see the README's performance section for the method)."""
