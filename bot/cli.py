@@ -26,6 +26,8 @@ COMMANDS: Final[tuple[str, ...]] = (
     "bot.quote_command",
     "bot.policies_command",
     "bot.chat_command",
+    "bot.telegram_command",
+    "bot.link_command",
 )
 
 

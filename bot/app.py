@@ -1,0 +1,154 @@
+"""Building the python-telegram-bot Application that serves the dialog.
+
+One Application: the token and (optionally) a self-hosted Bot API base URL, AIORateLimiter
+for Telegram's flood limits and 429 retries, concurrent updates serialised per conversation,
+handlers for every dialog command, text and buttons, an error handler, and at start-up the
+localised command menus.
+
+`run_polling`/`run_webhook` call post_init and post_shutdown; code that drives the
+Application by hand (the end-to-end tests) must call them too (see tests/e2e/conftest.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, TypeAlias
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.clock import today_in_china
+from bot.conversations import ConversationUpdateProcessor
+from bot.handlers import Helpdesk
+from bot.logs import quiet_noisy_loggers
+from bot.request import DeliveryAwareRequest
+from bot.settings import Settings
+from bot.store import StateStore
+from bot.ui_text import command_description
+from dialogs.engine import COMMANDS
+
+log = logging.getLogger("bot.app")
+
+# ExtBot[int]: the rate limiter's per-call argument (max retries) is an int.
+BotApplication: TypeAlias = Application[
+    ExtBot[int],
+    ContextTypes.DEFAULT_TYPE,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    None,
+]
+
+# The updates the bot asks Telegram for; everything else is never delivered to it.
+ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Telegram's command-menu languages are two-letter codes; "" is everyone else. Chinese
+# clients of either script report "zh", so they share the Simplified menu.
+MENU_LANGUAGES: Final = (("", "zh_Hans"), ("zh", "zh_Hans"), ("en", "en"))
+MAX_CONCURRENT_UPDATES: Final = 64
+RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (AIORateLimiter)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """HTTP timeouts in seconds for Bot API calls (getUpdates adds its long-poll time)."""
+
+    connect: float = 5.0
+    read: float = 10.0
+    write: float = 10.0
+    pool: float = 10.0
+
+
+def build_application(
+    settings: Settings,
+    *,
+    today: Callable[[], date] = today_in_china,
+    timeouts: Timeouts | None = None,
+    max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+) -> BotApplication:
+    """The Application, ready for run_polling/run_webhook (or the tests' manual start)."""
+    timeouts = timeouts or Timeouts()
+    quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
+    store = StateStore(settings.state_db)
+    helpdesk = Helpdesk(store, today, settings.admin_ids)
+
+    async def post_init(application: BotApplication) -> None:
+        await store.open()
+        await set_command_menus(application)
+
+    async def post_shutdown(application: BotApplication) -> None:
+        await store.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .request(
+            DeliveryAwareRequest(
+                # every concurrent update may hold a connection while it sends
+                connection_pool_size=max_concurrent_updates + 8,
+                connect_timeout=timeouts.connect,
+                read_timeout=timeouts.read,
+                write_timeout=timeouts.write,
+                pool_timeout=timeouts.pool,
+            )
+        )
+        .get_updates_request(
+            HTTPXRequest(
+                connection_pool_size=1,
+                connect_timeout=timeouts.connect,
+                read_timeout=timeouts.read,
+                write_timeout=timeouts.write,
+                pool_timeout=timeouts.pool,
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(ConversationUpdateProcessor(max_concurrent_updates))
+        .job_queue(None)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
+    application: BotApplication = builder.build()
+    add_handlers(application, helpdesk)
+    return application
+
+
+def add_handlers(application: BotApplication, helpdesk: Helpdesk) -> None:
+    # Only new messages: an edited message would re-run a step the user already saw answered.
+    new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler(list(COMMANDS), helpdesk.on_command, new_messages))
+    # Unknown commands too: the dialog says it does not know them and lists the real ones.
+    application.add_handler(MessageHandler(new_messages & filters.COMMAND, helpdesk.on_command))
+    application.add_handler(
+        MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, helpdesk.on_text)
+    )
+    application.add_handler(CallbackQueryHandler(helpdesk.on_button))
+    application.add_error_handler(helpdesk.on_error)
+
+
+async def set_command_menus(application: BotApplication) -> None:
+    """The / menu in each language; a failure costs the menu, not the bot."""
+    for language_code, lang in MENU_LANGUAGES:
+        commands = [BotCommand(name, command_description(name, lang)) for name in COMMANDS]
+        try:
+            await application.bot.set_my_commands(commands, language_code=language_code or None)
+        except TelegramError as err:
+            log.warning("setting the %r command menu failed: %s", language_code or "default",
+                        type(err).__name__)

@@ -1,0 +1,76 @@
+"""A dialog Reply as Telegram messages: HTML text, inline keyboard, split to fit.
+
+The dialog renders text and button labels; this module only adds what is Telegram's: callback
+data, the "plain text" button under answers, and splitting at 4096 characters with the
+keyboard on the last part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callback_data
+from bot.splitting import split_message
+from bot.ui_text import plain_text_label
+from dialogs.render import render_reply
+from dialogs.replies import Reply
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send (or to edit into an existing message)."""
+
+    text: str
+    html: bool  # parse_mode HTML; False sends the text as is
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    kind: str  # the dialog's reply kind: question, answer, info, error
+    seq: int
+    messages: list[Outgoing]
+
+
+def keyboard(
+    reply_kind: str, seq: int, rows: list[list[tuple[str, str]]], lang: str
+) -> InlineKeyboardMarkup | None:
+    buttons = [
+        [
+            InlineKeyboardButton(label, callback_data=callback_data.encode(seq, option))
+            for option, label in row
+        ]
+        for row in rows
+        if row
+    ]
+    if reply_kind == "answer":
+        # Under every answer: the paste-ready version for WeChat/SMS (see bot.handlers).
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    plain_text_label(lang),
+                    callback_data=callback_data.encode(seq, callback_data.PLAIN_TEXT_OPTION),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+def render(reply: Reply) -> Rendered:
+    """The reply in Telegram HTML, split into messages; the keyboard rides on the last one."""
+    html = render_reply(reply, "html")
+    parts = split_message(html.text, html=True)
+    markup = keyboard(html.kind, html.seq, html.buttons, reply.lang)
+    messages = [
+        Outgoing(text=part, html=True, keyboard=markup if index == len(parts) - 1 else None)
+        for index, part in enumerate(parts)
+    ]
+    return Rendered(kind=html.kind, seq=html.seq, messages=messages)
+
+
+def render_plain(reply: Reply) -> list[Outgoing]:
+    """The paste-ready version: no markup at all, so no parse mode and no keyboard."""
+    text = render_reply(reply, "text").text
+    return [Outgoing(text=part, html=False) for part in split_message(text, html=False)]

@@ -1,0 +1,111 @@
+"""The Telegram bot's settings, read from the environment once at start-up.
+
+Environment variables (README "Running the Telegram bot"):
+
+    TELEGRAM_BOT_TOKEN   required; the token @BotFather gives ("123456:ABC-...")
+    TELEGRAM_BASE_URL    optional; a self-hosted Bot API server in python-telegram-bot's
+                         base_url form, e.g. http://127.0.0.1:8081/bot (the token is appended)
+    YIBAO_STATE_DB       optional; the SQLite file holding dialog state
+                         (default ./yibao-state.sqlite3)
+    YIBAO_ADMIN_IDS      optional; comma-separated Telegram user ids told about bot errors
+    YIBAO_LOG_LEVEL      optional; DEBUG, INFO (default), WARNING or ERROR
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+DEFAULT_STATE_DB: Final = "yibao-state.sqlite3"
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# The shape @BotFather hands out: the bot's numeric id, a colon, then a secret of URL-safe
+# characters. Checked locally so a pasted-wrong token fails before any network call.
+_TOKEN_SHAPE: Final = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,}")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False)  # never printed, not even in a repr in a traceback
+    base_url: str | None = None
+    base_file_url: str | None = None
+    state_db: Path = Path(DEFAULT_STATE_DB)
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+                "(/newbot), then run: export TELEGRAM_BOT_TOKEN='123456789:AA...'"
+            )
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected "
+                "'<digits>:<35 letters, digits, - or _>' as @BotFather shows it)"
+            )
+        base_url, base_file_url = _base_urls(env.get("TELEGRAM_BASE_URL", "").strip())
+        level = env.get("YIBAO_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise SettingsError(
+                f"YIBAO_LOG_LEVEL={level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
+        return cls(
+            token=token,
+            base_url=base_url,
+            base_file_url=base_file_url,
+            state_db=Path(env.get("YIBAO_STATE_DB", "").strip() or DEFAULT_STATE_DB),
+            admin_ids=_admin_ids(env.get("YIBAO_ADMIN_IDS", "")),
+            log_level=level,
+        )
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _base_urls(raw: str) -> tuple[str | None, str | None]:
+    """PTB's base_url (token appended directly) and the matching file URL.
+
+    A self-hosted Bot API server serves files under /file/bot<token>/..., the same layout as
+    api.telegram.org, so the file URL is derived by inserting /file before the final /bot.
+    """
+    if not raw:
+        return None, None
+    if not re.match(r"https?://[^/\s]+", raw):
+        raise SettingsError(
+            f"TELEGRAM_BASE_URL={raw!r} must be an http(s) URL ending in /bot, "
+            "e.g. http://127.0.0.1:8081/bot"
+        )
+    if not raw.endswith("/bot"):
+        raise SettingsError(
+            f"TELEGRAM_BASE_URL={raw!r} must end in /bot (python-telegram-bot appends the "
+            "token directly), e.g. http://127.0.0.1:8081/bot"
+        )
+    return raw, raw[: -len("/bot")] + "/file/bot"
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in re.split(r"[,\s]+", raw.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise SettingsError(
+                f"YIBAO_ADMIN_IDS must be comma-separated numeric Telegram user ids; "
+                f"{part!r} is not one"
+            )
+        ids.add(int(part))
+    return frozenset(ids)

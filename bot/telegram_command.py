@@ -1,0 +1,124 @@
+"""`yibao telegram`: run the Telegram bot (long polling by default, or a webhook).
+
+Settings come from the environment (see bot.settings); exit codes: 0 after a clean stop,
+1 when Telegram rejects the token, 2 for missing or malformed settings or options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXIT_REJECTED_TOKEN = 1
+EXIT_BAD_SETTINGS = 2
+
+DESCRIPTION = """\
+Run the Telegram bot. It long-polls Telegram by default; with --webhook it listens for
+Telegram's HTTPS callbacks instead (put it behind a TLS-terminating proxy that forwards
+--webhook-url to --listen:--port).
+
+environment:
+  TELEGRAM_BOT_TOKEN  required: the token from @BotFather
+  TELEGRAM_BASE_URL   optional: a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
+  YIBAO_STATE_DB      optional: the SQLite state file (default ./yibao-state.sqlite3)
+  YIBAO_ADMIN_IDS     optional: comma-separated Telegram user ids told about errors
+  YIBAO_LOG_LEVEL     optional: DEBUG, INFO (default), WARNING or ERROR
+"""
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "telegram",
+        help="run the Telegram bot (settings from the environment)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook instead of polling"
+    )
+    parser.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="the public https URL Telegram posts to (required with --webhook)",
+    )
+    parser.add_argument(
+        "--listen", default="127.0.0.1", metavar="HOST", help="webhook listen address"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8443, metavar="N", help="webhook listen port (8443)"
+    )
+    parser.add_argument(
+        "--secret-token",
+        metavar="S",
+        help="webhook secret (1-256 of A-Z a-z 0-9 _ -); Telegram sends it in a header and "
+        "other callers are refused. Default: $YIBAO_WEBHOOK_SECRET",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _webhook_problems(args: argparse.Namespace, secret: str | None) -> list[str]:
+    import re
+
+    problems = []
+    if not args.webhook_url:
+        problems.append("--webhook needs --webhook-url https://your.host/path")
+    elif not args.webhook_url.startswith("https://"):
+        problems.append("--webhook-url must be an https:// URL (Telegram requires TLS)")
+    if not secret:
+        problems.append("--webhook needs --secret-token (or YIBAO_WEBHOOK_SECRET)")
+    elif not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        problems.append("--secret-token may only use A-Z a-z 0-9 _ - (1-256 characters)")
+    if not 1 <= args.port <= 65535:
+        problems.append("--port must be between 1 and 65535")
+    return problems
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    from urllib.parse import urlparse
+
+    from telegram.error import InvalidToken
+
+    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.logs import configure_logging
+    from bot.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as err:
+        print(f"yibao telegram: {err}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    secret = args.secret_token or os.environ.get("YIBAO_WEBHOOK_SECRET")
+    if args.webhook:
+        problems = _webhook_problems(args, secret)
+        if problems:
+            print("\n".join(f"yibao telegram: {p}" for p in problems), file=sys.stderr)
+            return EXIT_BAD_SETTINGS
+
+    configure_logging(settings.log_level_number, settings.token)
+    application = build_application(settings)
+    try:
+        if args.webhook:
+            application.run_webhook(
+                listen=args.listen,
+                port=args.port,
+                url_path=urlparse(args.webhook_url).path.lstrip("/"),
+                webhook_url=args.webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            # Pending updates are kept: messages sent while the bot was down get answers.
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(
+            "yibao telegram: Telegram rejected TELEGRAM_BOT_TOKEN (revoked, or a typo?). "
+            "Get the current token from @BotFather with /token.",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED_TOKEN
+    return 0
