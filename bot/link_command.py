@@ -69,7 +69,7 @@ def write_qr(link: str, out: Path) -> None:
 
     # Error correction M survives a crease or a smudge on a printed poster; scale 10 gives
     # a sharp image that WeChat's scanner reads from a phone photo.
-    segno.make(link, error="m").save(out, kind="png", scale=10, border=4)
+    segno.make(link, error="m").save(str(out), kind="png", scale=10, border=4)
 
 
 def _username_from_telegram() -> str | None:
