@@ -48,7 +48,8 @@ i18n: $(STAMP)
 		--project=yibao-helpdesk --copyright-holder="yibao contributors" --sort-output .
 	for lang in $(LANGS); do \
 		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --ignore-obsolete; \
+			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --ignore-obsolete \
+				--no-fuzzy-matching; \
 		else \
 			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang; \
 		fi; \

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import jinja2
 from babel.lists import format_list
@@ -71,6 +71,18 @@ def _wrapper(tag: str, markup: Markup) -> Callable[[object], object]:
         return lambda value: value
     open_close = SafeHTML(f"<{tag}>%s</{tag}>")
     return lambda value: open_close % (value,)
+
+
+def _label(markup: Markup) -> Callable[[str], str]:
+    """A bold field label ("Amount due:", "应缴金额："), then a space unless the label ends
+    with a full-width colon, which carries its own spacing."""
+    bold = _wrapper("b", markup)
+
+    def label(text: str) -> str:
+        gap = "" if str(text).endswith("：") else " "
+        return cast(str, bold(text)) + gap
+
+    return label
 
 
 def _term(lang: Lang) -> Callable[[str, str | None], str]:
@@ -161,6 +173,7 @@ def environment(lang: Lang, markup: Markup) -> jinja2.Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     for name, tag in _WRAPPERS.items():
         env.filters[name] = _wrapper(tag, markup)
+    env.filters["label"] = _label(markup)
     env.filters["money"] = _money(lang)
     env.filters["date"] = _date(lang)
     env.filters["identity"] = _identity(lang)
