@@ -96,11 +96,19 @@ class Catalog:
         return out
 
 
+def display_path(path: Path) -> str:
+    """A data file's path as messages show it: relative to the project where it lives there."""
+    try:
+        return str(path.resolve().relative_to(PACKAGE_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def _format_validation(path: Path, err: ValidationError) -> list[str]:
     problems = []
     for item in err.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        problems.append(f"{path.relative_to(PACKAGE_DIR.parent)}: {where}: {item['msg']}")
+        problems.append(f"{display_path(path)}: {where}: {item['msg']}")
     return problems
 
 
@@ -115,7 +123,7 @@ def _parse(model: type[M], path: Path, problems: list[str]) -> M | None:
     except ValidationError as err:
         problems.extend(_format_validation(path, err))
     except yaml.YAMLError as err:
-        problems.append(f"{path.relative_to(PACKAGE_DIR.parent)}: (YAML): {err}")
+        problems.append(f"{display_path(path)}: (YAML): {err}")
     return None
 
 

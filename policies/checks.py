@@ -12,12 +12,12 @@ from itertools import pairwise
 from pathlib import Path
 
 from policies.catalog import (
-    DATA_DIR,
     DOCUMENTS_DIR,
     NATIONAL_PREFIX,
     Catalog,
     DataError,
     LoadedPolicy,
+    display_path,
     read_catalog,
 )
 from policies.schema import PolicyFile, SubsidyKind, Window
@@ -31,7 +31,7 @@ def squash(text: str) -> str:
 
 
 def _where(policy: LoadedPolicy) -> str:
-    return str(policy.path.relative_to(DATA_DIR.parent.parent))
+    return display_path(policy.path)
 
 
 def _clause_refs(data: PolicyFile) -> list[tuple[str, str]]:
@@ -69,6 +69,12 @@ def _clause_refs(data: PolicyFile) -> list[tuple[str, str]]:
     refs += [(f"channels[{i}].clause", c.clause) for i, c in enumerate(data.channels)]
     refs += [(f"contacts[{i}].clause", c.clause) for i, c in enumerate(data.contacts)]
     refs += [(f"refunds[{i}]", c) for i, c in enumerate(data.refunds)]
+    refs += [
+        (f"scope_identities[{i}].clause", x.clause) for i, x in enumerate(data.scope_identities)
+    ]
+    refs += [
+        (f"coverage_overrides[{i}].clause", x.clause) for i, x in enumerate(data.coverage_overrides)
+    ]
     for note in data.notes:
         refs += [(f"notes[{note.id}].clauses", c) for c in note.clauses]
     return refs
@@ -101,6 +107,13 @@ def _identity_refs(data: PolicyFile) -> list[tuple[str, str]]:
         if c not in audiences
     ]
     refs += [("identity_notes", c) for c in data.identity_notes]
+    refs += [
+        (f"scope_identities[{i}].identity", x.identity) for i, x in enumerate(data.scope_identities)
+    ]
+    refs += [
+        (f"coverage_overrides[{i}].identity", x.identity)
+        for i, x in enumerate(data.coverage_overrides)
+    ]
     return refs
 
 

@@ -264,12 +264,24 @@ class _Quoter:
             last_end = max(w.end for w in self.data.windows)
             candidates = [w for w in self.data.windows if w.end == last_end]
         for window in candidates:
-            if window.audience and any(i in window.audience for i in self.identities):
+            if window.audience and any(
+                i in window.audience and self._qualifies(i) for i in self.identities
+            ):
                 return window
         for window in candidates:
             if window.audience is None:
                 return window
         raise AssertionError(f"{self.ctx.policy.path}: no window covers {self.day}")
+
+    def _qualifies(self, identity: str) -> bool:
+        """Whether the person meets the conditions of some subsidy for `identity`.
+
+        An unknown age counts as qualifying: the answer then asks for the birth date.
+        """
+        subsidies = [s for s in self.data.subsidies if s.identity == identity]
+        if not subsidies:
+            return True
+        return any(self._age_ok(s) is not False for s in subsidies)
 
     def _standard(self, tier: int | None) -> Standard:
         general = [s for s in self.data.standards if s.tier == tier]
@@ -374,7 +386,9 @@ class _Quoter:
         standard = self._standard(tier)
         lines = self._subsidies(standard.amount, tier)
         applied: Decimal | None = Decimal(0)
-        subsidies_apply = window.subsidies_apply if not at_personal_standard else "yes"
+        # The notices say special cases pay "the personal standard" but not whether hardship
+        # subsidies still apply outside the window, so the window's own rule decides.
+        subsidies_apply = window.subsidies_apply
         if lines and subsidies_apply == "yes":
             applied = self._combined(lines, standard.amount)
         elif lines and subsidies_apply == "not_stated":
@@ -527,10 +541,11 @@ class _Quoter:
             and rules.floor_total_months is not None
             and lapsed >= rules.floor_min_lapsed_years
         ):
-            months_equivalent = total.months + total.days // 30
-            if months_equivalent < rules.floor_total_months:
-                floor_added = rules.floor_total_months - months_equivalent
-                total = total.plus_months(floor_added)
+            # "不少于6个月" compares end dates: 90 days + 3 months is not 6 months.
+            floor = Duration(months=rules.floor_total_months)
+            if floor.last_day_from(self.day) > total.last_day_from(self.day):
+                floor_added = rules.floor_total_months - (total.months + total.days // 30)
+                total = floor
             clauses.append(rules.floor_clause)
             reasons.append("long_lapse_floor")
         kind = "fixed_plus_variable" if variable else "fixed"
@@ -556,9 +571,17 @@ class _Quoter:
         year_start, year_end = data.coverage_start, data.coverage_end
         none = Waiting(kind="none", sources=[])
         newborn = data.newborn
+        if (
+            newborn_within
+            and newborn is not None
+            and newborn.within_coverage == "not_stated"
+            and window.kind == "collection"
+        ):
+            # Everyone paying in the collection window is covered from the year's start
+            # (昌图 一、2; 丰都 六), newborns included.
+            return self._window_coverage(window, none)
         if newborn_within and newborn is not None and self.request.birth_date is not None:
-            if newborn.within_clause:
-                reasons = ["newborn_exempt"]
+            reasons = ["newborn_exempt"]
             waiting = (
                 Waiting(
                     kind="none", reasons=reasons, sources=self.ctx.sources(newborn.within_clause)
@@ -659,6 +682,10 @@ class _Quoter:
                 Waiting(kind="undetermined", reasons=["not_stated"], sources=[]),
             )
         base_rule = window.coverage.value
+        override = next((o for o in data.coverage_overrides if o.identity in self.identities), None)
+        if override is not None and window.kind == "collection":
+            year_start, year_end = override.start, override.end
+            base_rule = "group_period"
         if window.coverage in (CoverageStart.YEAR_START, CoverageStart.YEAR_START_IF_PAID_BEFORE):
             base_start = year_start
         elif window.coverage is CoverageStart.NEXT_MONTH_FIRST:
@@ -666,6 +693,8 @@ class _Quoter:
         else:
             base_start = self.day
         coverage_sources = self.ctx.sources(*window.clauses)
+        if base_rule == "group_period" and override is not None:
+            coverage_sources = self.ctx.sources(override.clause, *window.clauses)
         waiting = none
         if window.waiting is not None:
             waiting = self._lapse_waiting(window.waiting, window.clauses[0])
@@ -786,6 +815,9 @@ class _Quoter:
                 self.ctx.data_note(note_id)
             if identity in self.request.identities and not self._identity_known_here(identity):
                 self.ctx.note("identity_not_in_notice", identity=identity)
+            for scope in data.scope_identities:
+                if scope.identity == identity and identity in self.request.identities:
+                    self.ctx.note("same_as_ordinary", scope.clause, group=scope.label)
         for note_id in data.general_notes:
             self.ctx.data_note(note_id)
         if "newborn" in self.identities and newborn_within is None and data.newborn is None:
@@ -823,5 +855,7 @@ class _Quoter:
             or any(identity in step.audience for step in data.registration)
             or any(w.audience and identity in w.audience for w in data.windows)
             or identity in data.identity_notes
+            or any(x.identity == identity for x in data.scope_identities)
+            or any(x.identity == identity for x in data.coverage_overrides)
             or (identity == "newborn" and data.newborn is not None)
         )

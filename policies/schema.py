@@ -232,6 +232,23 @@ class Contact(Strict):
     clause: str
 
 
+class ScopeIdentity(Strict):
+    """A group the notice names in its scope without a price of its own: ordinary standard."""
+
+    identity: str
+    label: str  # as printed
+    clause: str
+
+
+class CoverageOverride(Strict):
+    """A group whose benefit period differs when paying in the collection window."""
+
+    identity: str
+    start: date
+    end: date
+    clause: str
+
+
 class DataNote(Strict):
     id: str
     text: LocalizedText
@@ -259,6 +276,8 @@ class PolicyFile(Strict):
     registration: list[RegistrationStep] = []
     channels: list[Channel] = []
     contacts: list[Contact] = []
+    scope_identities: list[ScopeIdentity] = []
+    coverage_overrides: list[CoverageOverride] = []
     refunds: list[str] = []  # clause ids
     identity_notes: dict[str, list[str]] = {}  # identity code -> data note ids
     notes: list[DataNote] = []

@@ -218,12 +218,6 @@ def test_missing_notice_text(copy: DataCopy) -> None:
     one_problem(copy.problems(), "shuangqing/2025.yaml", "document.text_file", "does not exist")
 
 
-@pytest.mark.xfail(
-    reason="catalog.py/checks.py print paths with relative_to(the package): a data dir outside "
-    "the package raises ValueError instead of DataError (reported, not fixed here)",
-    raises=ValueError,
-    strict=False,
-)
 def test_read_catalog_outside_the_package(tmp_path: Path) -> None:
     shutil.copytree(DATA_DIR, tmp_path / "data")
     path = tmp_path / "data" / "changtu" / "2025.yaml"

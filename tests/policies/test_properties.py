@@ -52,7 +52,14 @@ IDENTITY_SETS: list[frozenset[str]] = [
 ]
 
 # Coverage may start before the payment date only under these cited rules.
-EARLY_START_RULES = {"year_start", "year_start_if_paid_before", "from_birth", "from_event"}
+# group_period: 双清 三(四)2 covers newly enrolled college students from 2024-09-01.
+EARLY_START_RULES = {
+    "year_start",
+    "year_start_if_paid_before",
+    "from_birth",
+    "from_event",
+    "group_period",
+}
 # Notes that explain a coverage start of None.
 NO_START_NOTES = {
     "coverage_start_not_stated",
