@@ -8,6 +8,7 @@ import pytest
 
 from dialogs.engine import Choice, Command, Text, reference_day, replay, step
 from dialogs.render import render_reply
+from dialogs.rendering.environment import render_template
 from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
 from policies.catalog import load_catalog
@@ -187,10 +188,15 @@ def test_no_notice_for_today_says_so_first_then_offers_the_latest_as_reference()
     assert ref.policy_year == 2025
     # 2026-11-25 is a collection-period date; its 2025 counterpart is 2024-11-25 (一、1).
     assert ref.request.payment_date == date(2024, 11, 25)
-    text = render_reply(replies[-1], "text").text
-    label = "[2025 rules, reference only]" if "rules" in text else "〔2025"
-    ref_lines = text.split("\n\n", 3)[-1]
-    assert all(label.split()[0] in line for line in ref_lines.splitlines() if line.strip())
+    for lang in ("zh_Hans", "zh_Hant", "en"):
+        reply = replies[-1].model_copy(update={"lang": lang})
+        text = render_reply(reply, "text").text
+        label = render_template("dialog/reference_label.j2", lang, "text", result=ref)
+        intro = render_template("dialog/reference_answer.j2", lang, "text", result=ref, asked=None)
+        assert text.index("12393") < text.index(intro)  # the no-policy answer comes first
+        reference_part = text.split(intro, 1)[1]
+        lines = [line for line in reference_part.splitlines() if line.strip()]
+        assert lines and all(line.startswith(label) for line in lines), (lang, lines[:3])
 
 
 def test_reference_day_prefers_the_collection_window() -> None:
