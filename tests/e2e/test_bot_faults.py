@@ -1,0 +1,125 @@
+"""Telegram misbehaving: 429 flood waits, 502s, timeouts, and a bug inside the bot.
+
+The promise under test: every user message still gets exactly one answer where that is
+possible, never two (a send that timed out after Telegram performed it is not repeated),
+and the bot keeps serving afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from bot import handlers
+from dialogs.rendering import render_template
+from tests.e2e.conftest import BotRunner, last, option_data
+from tests.e2e.fake_bot_api import FakeBotApi
+
+CHAT = 3131
+FULL_QUESTION = "昌图县低保户，去年参保了，2024年10月10日交"  # answered in one reply
+
+
+def sends_to(api: FakeBotApi, chat_id: int) -> list[Any]:
+    return [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == chat_id]
+
+
+async def still_serving(bot: BotRunner, api: FakeBotApi, chat_id: int) -> None:
+    before = len(api.sent_messages(chat_id))
+    await bot.say(chat_id, "/start")
+    assert len(api.sent_messages(chat_id)) == before + 1
+
+
+async def test_429_on_send_is_waited_out_and_sent_once(bot: BotRunner, api: FakeBotApi) -> None:
+    api.inject_fault("sendMessage", "429", retry_after=1)
+    await bot.say(CHAT, FULL_QUESTION)
+    assert len(api.sent_messages(CHAT)) == 1
+    assert "c:date" in option_data(last(api, CHAT))
+    assert [(c.status, c.fault) for c in sends_to(api, CHAT)] == [(429, "429"), (200, None)]
+    await still_serving(bot, api, CHAT)
+
+
+async def test_502_on_send_is_resent_because_it_was_not_delivered(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    api.inject_fault("sendMessage", "502", times=2)
+    await bot.say(CHAT, FULL_QUESTION)
+    assert len(api.sent_messages(CHAT)) == 1
+    assert [c.status for c in sends_to(api, CHAT)] == [502, 502, 200]
+    await still_serving(bot, api, CHAT)
+
+
+async def test_send_that_timed_out_after_delivery_is_never_repeated(
+    bot: BotRunner, api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Telegram delivers the message, but the response never comes back in time.
+    api.inject_fault("sendMessage", "timeout", performed=True, delay=None)
+    await bot.say(CHAT, FULL_QUESTION)
+    assert len(api.sent_messages(CHAT)) == 1  # delivered once ...
+    assert len(sends_to(api, CHAT)) == 1  # ... because it was sent once
+    assert "may have been delivered" in caplog.text
+    await still_serving(bot, api, CHAT)
+    assert len(api.sent_messages(CHAT)) == 2
+
+
+async def test_edit_that_timed_out_is_retried_safely(bot: BotRunner, api: FakeBotApi) -> None:
+    await bot.say(CHAT, "/start changtu")
+    question = last(api, CHAT)
+    # The edit lands but its response is lost; the retry is refused as "not modified",
+    # which the bot takes as success.
+    bot.allowed_400.add("message is not modified")
+    api.inject_fault("editMessageText", "timeout", performed=True, delay=None)
+    await bot.click(CHAT, question["message_id"], "i:none")
+    assert len(api.sent_messages(CHAT)) == 1
+    assert "h:yes" in option_data(last(api, CHAT))
+    await bot.click(CHAT, question["message_id"], "h:yes")
+    assert "d:today" in option_data(last(api, CHAT))
+
+
+async def test_failed_callback_answer_does_not_stop_the_dialog(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    await bot.say(CHAT, "/start changtu")
+    question = last(api, CHAT)
+    api.inject_fault("answerCallbackQuery", "502")
+    await bot.click(CHAT, question["message_id"], "i:none")
+    assert "h:yes" in option_data(last(api, CHAT))
+    assert len(api.requests_for("answerCallbackQuery")) == 1  # skipped, not retried
+
+
+async def test_polling_survives_502_on_get_updates(bot: BotRunner, api: FakeBotApi) -> None:
+    api.inject_fault("getUpdates", "502", times=2)
+    await api.wait_for(lambda a: not a.pending_updates and a.waiting_get_updates == 1)
+    await bot.say(CHAT, FULL_QUESTION)
+    assert len(api.sent_messages(CHAT)) == 1
+
+
+async def test_a_bug_in_the_bot_gets_an_apology_with_the_hotline(
+    bot: BotRunner,
+    api: FakeBotApi,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_render = handlers.render
+    calls = 0
+
+    def broken_once(reply: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("simulated rendering bug")
+        return real_render(reply)
+
+    monkeypatch.setattr(handlers, "render", broken_once)
+    secret = "我的身份证号是秘密"
+    await bot.say(CHAT, secret)
+    apology = last(api, CHAT)["text"]
+    assert apology == render_template("dialog/error.j2", "zh_Hans", "text")
+    assert "12393" in apology
+    # Logged with its traceback, but not with what the user wrote.
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and errors[0].exc_info is not None
+    assert secret not in caplog.text
+    # Nothing was saved for the failed update, and the bot carries on.
+    await still_serving(bot, api, CHAT)
