@@ -1,0 +1,53 @@
+"""Replies as Telegram messages: keyboards, the plain-text button, callback data limits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import callback_data
+from bot.outgoing import render, render_plain
+from bot.sender import html_to_text
+from dialogs.engine import Choice, Command, Text, step
+from dialogs.state import DialogState
+from tests.e2e.fake_bot_api import parse_html
+
+TODAY = date(2024, 10, 10)
+
+
+def all_data(markup: object) -> list[str]:
+    rows = getattr(markup, "inline_keyboard", ())
+    return [button.callback_data for row in rows for button in row]
+
+
+def test_answer_has_plain_text_button_and_plain_rendering_has_no_markup() -> None:
+    state = DialogState()
+    state, _ = step(state, Command(name="start", arg="changtu", today=TODAY))
+    state, replies = step(state, Text(text="低保，去年参保了，今天交", today=TODAY))
+    rendered = render(replies[0])
+    assert rendered.kind == "answer"
+    data = all_data(rendered.messages[-1].keyboard)
+    assert callback_data.encode(rendered.seq, callback_data.PLAIN_TEXT_OPTION) in data
+    for message in rendered.messages:
+        parse_html(message.text)
+    plain = render_plain(replies[0])
+    assert all(not m.html and m.keyboard is None for m in plain)
+    assert "<b>" not in plain[0].text
+
+
+def test_every_button_of_every_question_fits_and_decodes() -> None:
+    """Walk each region's first questions and check every button's callback data."""
+    for region in ("changtu", "kezuohouqi", "shuangqing", "wulateqianqi", "fengdu-lizi"):
+        state = DialogState()
+        state, replies = step(state, Command(name="start", arg=region, today=TODAY))
+        for option in ("i:none", "t:1", "h:no", "y:3", "p:1"):
+            for reply in replies:
+                for message in render(reply).messages:
+                    for data in all_data(message.keyboard):
+                        assert len(data.encode()) <= callback_data.MAX_BYTES
+                        assert callback_data.decode(data) is not None
+            state, replies = step(state, Choice(option=option, seq=state.seq, today=TODAY))
+
+
+def test_html_to_text_is_what_the_user_sees() -> None:
+    html = "<b>应缴</b> &lt;400元&gt; &amp; <i>依据</i>"
+    assert html_to_text(html) == parse_html(html).text == "应缴 <400元> & 依据"
