@@ -291,7 +291,7 @@ class _Step:
             )
             state.identities = [i for i in merged if i in self.catalog.identities]
             state.draft = []
-        elif facts.ordinary and stage is Stage.IDENTITIES:
+        elif facts.ordinary and (stage is Stage.IDENTITIES or state.identities is None):
             state.identities = []
             state.draft = []
         if facts.tier and (stage is Stage.TIER or flow.has_tiers(self.catalog, state)):

@@ -23,6 +23,7 @@ def identities_of(catalog: Catalog, region: str) -> list[str]:
     named = {s.identity for s in data.subsidies}
     named |= {c.identity for c in data.special_cases}
     named |= {code for st in data.standards for code in st.identities}
+    named |= {o.identity for o in data.coverage_overrides}
     if data.newborn is not None:
         named.add("newborn")
     return [code for code in catalog.identities if code in named]

@@ -19,8 +19,6 @@ from typing import Any
 import pytest
 import yaml
 
-import policies.catalog
-import policies.checks
 from policies.catalog import DATA_DIR, DOCUMENTS_DIR, DataError, read_catalog
 from policies.checks import check_catalog
 
@@ -50,11 +48,8 @@ class DataCopy:
 
 
 @pytest.fixture
-def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataCopy:
-    data = DataCopy(tmp_path)
-    monkeypatch.setattr(policies.catalog, "PACKAGE_DIR", tmp_path / "policies")
-    monkeypatch.setattr(policies.checks, "DATA_DIR", data.data)
-    return data
+def copy(tmp_path: Path) -> DataCopy:
+    return DataCopy(tmp_path)
 
 
 def one_problem(problems: list[str], *parts: str) -> str:

@@ -1,0 +1,128 @@
+"""The conversations kept as golden transcripts: two or more per region and language.
+
+`python -m tests.dialogs.transcript_scenarios` rewrites tests/dialogs/transcripts/*.txt from
+these scripts; read the diff before committing, since the files are the reviewed truth.
+Input lines: free text, a number picking a listed option, or a /command.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.terminal import run_chat
+
+DIRECTORY = Path(__file__).parent / "transcripts"
+LANGS = ("zh_Hans", "zh_Hant", "en")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    today: date
+    lines: dict[str, list[str]]  # per language (buttons are the same numbers everywhere)
+    region: str | None = None
+
+
+def _same(lines: list[str]) -> dict[str, list[str]]:
+    return {lang: lines for lang in LANGS}
+
+
+SCENARIOS = [
+    # 昌图县: 低保边缘 + 脱贫 by buttons (highest subsidy, 二), then free text late payment.
+    Scenario(
+        "changtu-buttons",
+        date(2025, 1, 10),
+        _same(["1", "5", "9", "12", "1", "2025-02-28", "/table"]),
+    ),
+    Scenario(
+        "changtu-free-text",
+        date(2025, 3, 1),
+        {
+            "zh_Hans": ["我是昌图县的低保边缘户，3月10号交", "是"],
+            "zh_Hant": ["我是昌圖縣的低保邊緣戶，3月10號交", "是"],
+            "en": ["changtu, dibao edge, paying on 10 March 2025", "yes"],
+        },
+    ),
+    # 科左后旗: newborn by buttons, then the whole question in one message.
+    Scenario(
+        "kezuohouqi-buttons",
+        date(2025, 5, 25),
+        _same(["3", "11", "12", "2025-04-10", "1"]),
+        region=None,
+    ),
+    Scenario(
+        "kezuohouqi-free-text",
+        date(2025, 5, 25),
+        {
+            "zh_Hans": ["我家孩子4月10号出生的，5月20号去交，科左后旗"],
+            "zh_Hant": ["我家孩子4月10號出生的，5月20號去交，科左後旗"],
+            "en": ["kezuohouqi, baby born on 10 April 2025, paying on 20 May 2025"],
+        },
+    ),
+    # 乌拉特前旗: 单纯低保户 by buttons; free text; then the sources view.
+    Scenario("wulateqianqi-buttons", date(2023, 10, 1), _same(["5", "4", "10", "1"])),
+    Scenario(
+        "wulateqianqi-free-text",
+        date(2024, 3, 1),
+        {
+            "zh_Hans": ["乌拉特前旗，普通居民，今天交", "/sources"],
+            "zh_Hant": ["烏拉特前旗，普通居民，今天交", "/sources"],
+            "en": ["wulateqianqi, ordinary resident, paying today", "/sources"],
+        },
+    ),
+    # 双清区: lapsed 2 years with 1 back-paid, late (the amount is not fixed by the notice).
+    Scenario("shuangqing-buttons", date(2025, 3, 1), _same(["4", "18", "2", "2", "2", "1"])),
+    Scenario(
+        "shuangqing-free-text",
+        date(2025, 6, 1),
+        {
+            "zh_Hans": ["双清区 刑满释放人员 今天交", "是"],
+            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "是"],
+            "en": ["shuangqing, released prisoner, paying today", "yes"],
+        },
+    ),
+    # 丰都县栗子乡: 二档 college student by buttons; 低保 一档 in the Jan-Feb window by text;
+    # then today (no notice on file) with the reference answer.
+    Scenario("fengdu-buttons", date(2024, 12, 1), _same(["2", "16", "17", "2", "1", "1"])),
+    Scenario(
+        "fengdu-free-text",
+        date(2025, 1, 10),
+        {
+            "zh_Hans": ["丰都 一档 城乡低保对象 1月15号交", "是", "/compare 低保"],
+            "zh_Hant": ["豐都 一檔 城鄉低保對象 1月15號交", "是", "/compare 低保"],
+            "en": ["fengdu, tier 1, dibao, paying on 15 Jan 2025", "yes", "/compare dibao"],
+        },
+    ),
+    Scenario("fengdu-no-notice-today", date(2026, 11, 25), _same(["2", "18", "1", "1", "1"])),
+]
+
+
+def transcript(scenario: Scenario, lang: str) -> str:
+    out = io.StringIO()
+    run_chat(
+        scenario.lines[lang],
+        out,
+        today=scenario.today,
+        lang=lang,
+        region=scenario.region,
+        echo=True,
+    )
+    return out.getvalue()
+
+
+def path_for(scenario: Scenario, lang: str) -> Path:
+    return DIRECTORY / f"{scenario.name}.{lang}.txt"
+
+
+def main() -> None:
+    DIRECTORY.mkdir(exist_ok=True)
+    for scenario in SCENARIOS:
+        for lang in LANGS:
+            path_for(scenario, lang).write_text(transcript(scenario, lang), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
