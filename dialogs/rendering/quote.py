@@ -42,12 +42,16 @@ class Detail:
 
     quotes: bool  # quote each cited clause verbatim after its label
     registration_quotes: bool  # show registration steps in the notice's own wording
+    all_contacts: bool = True  # False: only the last contact, the national 12393 hotline
 
 
+# The last level exists for replies that embed an answer beside other text (the dialog's
+# reference answer under a no-policy answer, which already lists the contacts).
 LEVELS: Final = (
     Detail(quotes=True, registration_quotes=True),
     Detail(quotes=False, registration_quotes=True),
     Detail(quotes=False, registration_quotes=False),
+    Detail(quotes=False, registration_quotes=False, all_contacts=False),
 )
 
 

@@ -363,3 +363,17 @@ def test_quotes_are_dropped_before_the_message_gets_too_long() -> None:
         update={"sources": [s.model_copy(update={"quote": short_quote}) for s in short.sources]}
     )
     assert short_quote in render_quote(short, "zh_Hans", "text")
+
+
+def test_most_compact_level_keeps_only_the_national_hotline() -> None:
+    from dialogs.rendering.environment import render_template
+    from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, answer_context
+
+    result = next(r for r in GRID if r.status is Status.OK and len(r.contacts) > 1)
+    compact = render_template(
+        ANSWER_TEMPLATE, "zh_Hans", "text", **answer_context(result, "zh_Hans", "text", LEVELS[-1])
+    )
+    assert "12393" in compact
+    assert str(result.contacts[0].detail) not in compact
+    # ...while every standalone answer in the grid still lists all contacts
+    assert str(result.contacts[0].detail) in render_quote(result, "zh_Hans", "text")
