@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
@@ -51,4 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code (argparse errors exit 2 itself)."""
     args = build_parser().parse_args(argv)
     handler = cast(Handler, args.handler)
-    return handler(args)
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # `yibao quote … | head`: the reader went away; that is no reason for a traceback.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
