@@ -99,6 +99,7 @@ class _Step:
         self.catalog = catalog
         self.today = event.today
         self.pre: list[Block] = []  # said before the next question
+        self.before: list[Reply] = []  # whole replies sent ahead of the step's own
 
     @property
     def lang(self) -> str:
@@ -109,10 +110,12 @@ class _Step:
     def run(self) -> list[Reply]:
         event = self.event
         if isinstance(event, Command):
-            return self.command(event.name.lower(), event.arg.strip())
-        if isinstance(event, Choice):
-            return self.choice(event.option, event.seq)
-        return self.text(event.text)
+            replies = self.command(event.name.lower(), event.arg.strip())
+        elif isinstance(event, Choice):
+            replies = self.choice(event.option, event.seq)
+        else:
+            replies = self.text(event.text)
+        return [*self.before, *replies]
 
     def command(self, name: str, arg: str) -> list[Reply]:
         if name == "start":
@@ -556,7 +559,7 @@ class _Step:
             tier=state.tier,
         )
 
-    def answer(self) -> Reply:
+    def answer(self, *, split: bool = True) -> Reply:
         blocks = [*self.pre]
         try:
             result = quote(self.request(), self.catalog)
@@ -568,6 +571,11 @@ class _Step:
         if result.status is Status.NO_POLICY:
             reference = self.reference(result)
             if reference is not None:
+                if split:
+                    # Two messages: "no notice governs this date" stands alone, and each
+                    # fits Telegram's limit with the reference labelled on every line.
+                    self.before.append(Reply(kind="answer", lang=self.lang, blocks=blocks))
+                    blocks = []
                 blocks.append(_block("reference_answer", result=reference, asked=result))
         return Reply(
             kind="answer",
@@ -692,7 +700,7 @@ def replay(state: DialogState, today: date, catalog: Catalog | None = None) -> R
     try:
         return _Step(
             working, Command(name="replay", today=today), catalog or load_catalog()
-        ).answer()
+        ).answer(split=False)
     except Exception:
         log.exception("replaying the answer failed")
         return None

@@ -179,24 +179,26 @@ def test_no_notice_for_today_says_so_first_then_offers_the_latest_as_reference()
     state, _ = _tap(state, "i:none", TODAY)
     state, _ = _tap(state, "h:yes", TODAY)
     state, replies = _tap(state, "d:today", TODAY)
-    blocks = [b for r in replies for b in r.blocks]
-    answer = next(b for b in blocks if b.template == "answer")
-    reference = next(b for b in blocks if b.template == "reference_answer")
-    assert blocks.index(answer) < blocks.index(reference)
-    assert answer.params["result"].status is Status.NO_POLICY
-    ref = reference.params["result"]
+    # Two messages: first the plain "no notice governs this date", then the reference.
+    assert [b.template for b in replies[0].blocks] == ["answer"]
+    assert replies[0].blocks[0].params["result"].status is Status.NO_POLICY
+    assert [b.template for b in replies[1].blocks] == ["reference_answer"]
+    ref = replies[1].blocks[0].params["result"]
     assert ref.policy_year == 2025
     # 2026-11-25 is a collection-period date; its 2025 counterpart is 2024-11-25 (一、1).
     assert ref.request.payment_date == date(2024, 11, 25)
     for lang in ("zh_Hans", "zh_Hant", "en"):
-        reply = replies[-1].model_copy(update={"lang": lang})
+        reply = replies[1].model_copy(update={"lang": lang})
         text = render_reply(reply, "text").text
         label = render_template("dialog/reference_label.j2", lang, "text", result=ref)
         intro = render_template("dialog/reference_answer.j2", lang, "text", result=ref, asked=None)
-        assert text.index("12393") < text.index(intro)  # the no-policy answer comes first
-        reference_part = text.split(intro, 1)[1]
-        lines = [line for line in reference_part.splitlines() if line.strip()]
+        assert text.startswith(intro)
+        lines = [line for line in text.removeprefix(intro).splitlines() if line.strip()]
         assert lines and all(line.startswith(label) for line in lines), (lang, lines[:3])
+    # The paste-ready version keeps both parts in one message.
+    again = replay(state, TODAY)
+    assert again is not None
+    assert [b.template for b in again.blocks] == ["answer", "reference_answer"]
 
 
 def test_reference_day_prefers_the_collection_window() -> None:
