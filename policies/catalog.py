@@ -34,9 +34,22 @@ class DataError(Exception):
         self.problems = problems
 
 
+@cache
+def _simplifier() -> Any:
+    import opencc  # OpenCC's own conversion tables: Traditional input meets Simplified data
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified (昌圖縣 → 昌图县, 號 → 号); others unchanged."""
+    converted: str = _simplifier().convert(text)
+    return converted
+
+
 def normalise_name(text: str) -> str:
-    """Fold width and case and drop spaces, so '科左后旗 ' and 'KeZuoHouQi' match."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    """Fold script, width and case and drop spaces: '昌圖縣 ', '科左后旗', 'KeZuoHouQi' match."""
+    folded = unicodedata.normalize("NFKC", to_simplified(text)).casefold()
     return "".join(ch for ch in folded if not ch.isspace() and ch not in "-_·.")
 
 

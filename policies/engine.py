@@ -179,6 +179,7 @@ def _no_policy(
         policy_year=None,
         document=None,
         latest_policy_year=latest.data.insurance_year,
+        office=latest.data.region.office,
         identities=identities,
         contacts=_contacts(ctx),
         notes=ctx.notes,
@@ -716,7 +717,7 @@ class _Quoter:
         start = base_start
         if waiting.last_day is not None:
             start = max(base_start, waiting.last_day + timedelta(days=1))
-            coverage_sources += waiting.sources
+            coverage_sources = _unique(coverage_sources + waiting.sources)
             base_rule = "after_waiting" if start > base_start else base_rule
         if start > year_end:
             self.ctx.note("waiting_past_year_end", year=str(data.insurance_year))
@@ -788,6 +789,7 @@ class _Quoter:
             "tier": tier,
             "tier_label": next((t.label for t in data.tiers if t.number == tier), None),
             "identities": self.identities,
+            "office": data.region.office,
         }
         if closure is not None and self.day >= closure.from_date and not newborn_within:
             self.ctx.note("closed", closure.clause, date=closure.from_date.isoformat())

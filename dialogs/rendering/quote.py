@@ -15,7 +15,6 @@ from typing import Any, Final
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.notes import note_fragment
-from policies.catalog import load_catalog
 from policies.result import QuoteResult, Source, Status, SubsidyLine
 
 log = logging.getLogger("dialogs.rendering")
@@ -90,13 +89,8 @@ def _applied_line(result: QuoteResult) -> SubsidyLine | None:
 
 
 def _office(result: QuoteResult) -> str | None:
-    """Who decides where the notice is silent: the region's office as the data names it."""
-    catalog = load_catalog()
-    policies = catalog.policies_for(result.region)
-    for policy in policies:
-        if policy.data.insurance_year == result.policy_year:
-            return policy.data.region.office
-    return policies[-1].data.region.office if policies else None
+    """Who decides where the notice is silent, as the region's data names it."""
+    return result.office
 
 
 def _closed_from(result: QuoteResult) -> str | None:

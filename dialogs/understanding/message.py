@@ -15,7 +15,7 @@ from functools import cache
 
 from dialogs.understanding.dates import DateMention, find_dates
 from dialogs.understanding.numerals import find_year_counts, normalize_width
-from policies.catalog import Catalog, normalise_name
+from policies.catalog import Catalog, normalise_name, to_simplified
 
 
 class Intent(StrEnum):
@@ -203,7 +203,7 @@ def _history(text: str, facts: MessageFacts) -> None:
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     """Every fact the message states, with no regard to which question was asked."""
     facts = MessageFacts()
-    plain = normalize_width(text).strip()
+    plain = to_simplified(normalize_width(text)).strip()
     if not plain:
         return facts
     compact = plain.strip(" 。.!！")

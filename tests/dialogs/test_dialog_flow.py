@@ -260,3 +260,12 @@ def test_reference_views() -> None:
     assert {row.region for row in rows} == set(load_catalog().regions())
     state, replies = step(state, Command(name="sources", today=IN_2025))
     assert "sources" in _templates(replies)
+
+
+def test_traditional_script_is_understood() -> None:
+    state = _start(date(2025, 3, 1), lang="zh_Hant")
+    state, _ = _say(state, "我是昌圖縣的低保邊緣戶，斷保兩年，3月10號交", date(2025, 3, 1))
+    assert state.region == "changtu"
+    assert state.identities == ["dibao_edge"]
+    assert state.lapsed_years == 2
+    assert state.payment_date == date(2025, 3, 10)
