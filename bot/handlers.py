@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from telegram import Bot, Chat, Message, Update
@@ -155,6 +155,11 @@ class Helpdesk:
             asker = clicked.reply_to_message.from_user if clicked.reply_to_message else None
             if asker is not None and asker.id != query.from_user.id:
                 press = None
+                # Answer under the presser's own question (which quotes them), not under the
+                # message they pressed, which quotes someone else.
+                own = await self.store.get(origin.key)
+                origin = replace(origin, clicked_message_id=None,
+                                 reply_to=own.question_message_id)
         if press is not None and press.option == callback_data.PLAIN_TEXT_OPTION:
             if await self._plain_text(sender, origin, press.seq):
                 return

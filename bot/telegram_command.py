@@ -78,6 +78,7 @@ def _webhook_problems(args: argparse.Namespace, secret: str | None) -> list[str]
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
     import os
     from urllib.parse import urlparse
 
@@ -95,6 +96,12 @@ def run(args: argparse.Namespace) -> int:
     secret = args.secret_token or os.environ.get("YIBAO_WEBHOOK_SECRET")
     if args.webhook:
         problems = _webhook_problems(args, secret)
+        if importlib.util.find_spec("tornado") is None:
+            # PTB's webhook server is tornado, shipped in its optional "webhooks" extra.
+            problems.append(
+                "webhook mode needs python-telegram-bot's webhooks extra: "
+                "pip install 'python-telegram-bot[webhooks]' (or use polling: omit --webhook)"
+            )
         if problems:
             print("\n".join(f"yibao telegram: {p}" for p in problems), file=sys.stderr)
             return EXIT_BAD_SETTINGS

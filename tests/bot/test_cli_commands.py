@@ -63,3 +63,17 @@ def test_telegram_webhook_needs_https_url_and_secret(
     assert main(["telegram", "--webhook", "--webhook-url", "http://example.org/hook"]) == 2
     err = capsys.readouterr().err
     assert "https://" in err and "--secret-token" in err
+
+
+def test_telegram_webhook_without_tornado_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("tornado") is not None:
+        pytest.skip("the webhooks extra is installed")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfakefakefakefakefakefakefakefake")
+    args = ["telegram", "--webhook", "--webhook-url", "https://example.org/hook",
+            "--secret-token", "s3cret"]
+    assert main(args) == 2
+    assert "python-telegram-bot[webhooks]" in capsys.readouterr().err

@@ -47,6 +47,7 @@ class BotRunner:
         self._changed = asyncio.Condition()
         #: 400 descriptions a test provokes on purpose; any other 400 fails the test.
         self.allowed_400: set[str] = set()
+        self.admin_ids: frozenset[int] = frozenset()
 
     @property
     def settings(self) -> Settings:
@@ -55,6 +56,7 @@ class BotRunner:
             base_url=self.api.base_url,
             base_file_url=self.api.base_file_url,
             state_db=self.db_path,
+            admin_ids=self.admin_ids,
         )
 
     async def start(self) -> None:

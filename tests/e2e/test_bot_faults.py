@@ -111,6 +111,11 @@ async def test_a_bug_in_the_bot_gets_an_apology_with_the_hotline(
             raise RuntimeError("simulated rendering bug")
         return real_render(reply)
 
+    admin = 9001
+    api.add_chat(admin)
+    await bot.stop()
+    bot.admin_ids = frozenset({admin})
+    await bot.start()
     monkeypatch.setattr(handlers, "render", broken_once)
     secret = "我的身份证号是秘密"
     await bot.say(CHAT, secret)
@@ -121,5 +126,8 @@ async def test_a_bug_in_the_bot_gets_an_apology_with_the_hotline(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors and errors[0].exc_info is not None
     assert secret not in caplog.text
+    # The operators hear of it: the error's type, not the user's words.
+    [note] = api.sent_messages(admin)
+    assert "RuntimeError" in note["text"] and secret not in note["text"]
     # Nothing was saved for the failed update, and the bot carries on.
     await still_serving(bot, api, CHAT)

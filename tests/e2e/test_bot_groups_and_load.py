@@ -52,6 +52,7 @@ async def test_two_users_in_one_group_keep_their_own_dialogs(
     assert len(api.sent_messages(GROUP)) == before + 1
     assert render_template("dialog/stale.j2", "zh_Hans", "text") in bobs["text"]
     assert "双清区" in bobs["text"]
+    assert bobs["reply_to_message"]["message_id"] == bob_question["message_id"]  # his, not hers
     assert api.message(GROUP, alice_question["message_id"]) == alice_question  # untouched
 
     # Alice goes on by buttons (her question is edited in place), Bob by replying to the bot.
