@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 
 from bot import callback_data
 from bot.conversations import key_of
-from bot.outgoing import Outgoing, Rendered, render, render_plain
+from bot.outgoing import Outgoing, Rendered, render, render_plain, render_step
 from bot.sender import EditResult, Sender
 from bot.store import StateStore
 from dialogs.engine import Choice, Command, Text, replay, step
@@ -201,7 +201,7 @@ class Helpdesk:
     async def _dialog(self, bot: Bot, origin: Origin, event: Event) -> None:
         conversation = await self.store.get(origin.key)
         state, replies = step(conversation.state, event)
-        rendered = [render(reply) for reply in replies]
+        rendered = render_step(replies)
         forget = isinstance(event, Command) and event.name == "forget"
         if forget:
             await self.store.delete(origin.key)  # everything about this chat, as promised

@@ -35,7 +35,7 @@ class Rendered:
 
 
 def keyboard(
-    reply_kind: str, seq: int, rows: list[list[tuple[str, str]]], lang: str
+    seq: int, rows: list[list[tuple[str, str]]], lang: str, *, plain_text_button: bool
 ) -> InlineKeyboardMarkup | None:
     buttons = [
         [
@@ -45,8 +45,8 @@ def keyboard(
         for row in rows
         if row
     ]
-    if reply_kind == "answer":
-        # Under every answer: the paste-ready version for WeChat/SMS (see bot.handlers).
+    if plain_text_button:
+        # Under the answer: the paste-ready version for WeChat/SMS (see bot.handlers).
         buttons.append(
             [
                 InlineKeyboardButton(
@@ -58,16 +58,24 @@ def keyboard(
     return InlineKeyboardMarkup(buttons) if buttons else None
 
 
-def render(reply: Reply) -> Rendered:
+def render(reply: Reply, *, plain_text_button: bool = False) -> Rendered:
     """The reply in Telegram HTML, split into messages; the keyboard rides on the last one."""
     html = render_reply(reply, "html")
     parts = split_message(html.text, html=True)
-    markup = keyboard(html.kind, html.seq, html.buttons, reply.lang)
+    markup = keyboard(html.seq, html.buttons, reply.lang, plain_text_button=plain_text_button)
     messages = [
         Outgoing(text=part, html=True, keyboard=markup if index == len(parts) - 1 else None)
         for index, part in enumerate(parts)
     ]
     return Rendered(kind=html.kind, seq=html.seq, messages=messages)
+
+
+def render_step(replies: list[Reply]) -> list[Rendered]:
+    """All replies of one dialog step. An answer may come in two messages (no notice governs
+    the date, then the reference answer); the "plain text" button goes under the last one,
+    which carries the answer's buttons and seq."""
+    last_answer = max((i for i, r in enumerate(replies) if r.kind == "answer"), default=-1)
+    return [render(r, plain_text_button=i == last_answer) for i, r in enumerate(replies)]
 
 
 def render_plain(reply: Reply) -> list[Outgoing]:

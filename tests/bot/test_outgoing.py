@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import callback_data
-from bot.outgoing import render, render_plain
+from bot.outgoing import render, render_plain, render_step
 from bot.sender import html_to_text
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.state import DialogState
@@ -23,7 +23,7 @@ def test_answer_has_plain_text_button_and_plain_rendering_has_no_markup() -> Non
     state = DialogState()
     state, _ = step(state, Command(name="start", arg="changtu", today=TODAY))
     state, replies = step(state, Text(text="低保，去年参保了，今天交", today=TODAY))
-    rendered = render(replies[0])
+    [rendered] = render_step(replies)
     assert rendered.kind == "answer"
     data = all_data(rendered.messages[-1].keyboard)
     assert callback_data.encode(rendered.seq, callback_data.PLAIN_TEXT_OPTION) in data

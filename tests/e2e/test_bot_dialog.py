@@ -210,3 +210,25 @@ async def test_every_message_is_valid_telegram_html(bot: BotRunner, api: FakeBot
         if params.get("parse_mode") == "HTML":
             parse_html(params["text"])
     assert len(texts(api, CHAT)) >= 6
+
+
+async def test_no_notice_for_the_date_comes_as_two_messages(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    """No notice on file governs 2026-01-10: first that plain statement, then the answer under
+    the latest notice, labelled as reference; buttons and "plain text" under the second."""
+    assert changtu_ordinary(date(2026, 1, 10)).status == "no_policy"
+    for text in ("/start changtu", "普通居民", "是", "2026-01-10"):
+        await bot.say(CHAT, text)
+    statement, reference = api.sent_messages(CHAT)[-2:]
+    assert "reply_markup" not in statement
+    assert "昌图县" in statement["text"]
+    assert {"c:date", PLAIN_TEXT_OPTION} <= set(option_data(reference))
+    assert CHANGTU_DOCUMENT in reference["text"]
+
+    before = len(api.requests_for("sendMessage"))
+    await bot.click(CHAT, reference["message_id"], PLAIN_TEXT_OPTION)
+    sent = api.requests_for("sendMessage")[before:]
+    assert sent and all("parse_mode" not in params for params in sent)
+    plain = "\n".join(params["text"] for params in sent)
+    assert "<b>" not in plain and CHANGTU_DOCUMENT in plain

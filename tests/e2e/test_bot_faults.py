@@ -101,22 +101,22 @@ async def test_a_bug_in_the_bot_gets_an_apology_with_the_hotline(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_render = handlers.render
+    real_render_step = handlers.render_step
     calls = 0
 
-    def broken_once(reply: Any) -> Any:
+    def broken_once(replies: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("simulated rendering bug")
-        return real_render(reply)
+        return real_render_step(replies)
 
     admin = 9001
     api.add_chat(admin)
     await bot.stop()
     bot.admin_ids = frozenset({admin})
     await bot.start()
-    monkeypatch.setattr(handlers, "render", broken_once)
+    monkeypatch.setattr(handlers, "render_step", broken_once)
     secret = "我的身份证号是秘密"
     await bot.say(CHAT, secret)
     apology = last(api, CHAT)["text"]
