@@ -75,7 +75,8 @@ def _origin(update: Update, clicked: Message | None = None) -> Origin | None:
 
 def _command_of(text: str, bot_username: str | None) -> tuple[str, str] | None:
     """("start", "changtu") from "/start@our_bot changtu"; None when addressed to another bot."""
-    head, _, arg = text.strip().partition(" ")
+    head, *rest = text.strip().split(maxsplit=1)  # the payload may follow a newline too
+    arg = rest[0] if rest else ""
     name, _, addressee = head.lstrip("/").partition("@")
     if addressee and (bot_username is None or addressee.lower() != bot_username.lower()):
         return None
