@@ -574,7 +574,9 @@ class _Step:
                 if split:
                     # Two messages: "no notice governs this date" stands alone, and each
                     # fits Telegram's limit with the reference labelled on every line.
-                    self.before.append(Reply(kind="answer", lang=self.lang, blocks=blocks))
+                    self.before.append(
+                        Reply(kind="answer", lang=self.lang, blocks=blocks, seq=self.state.seq)
+                    )
                     blocks = []
                 blocks.append(_block("reference_answer", result=reference, asked=result))
         return Reply(

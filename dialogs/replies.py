@@ -21,7 +21,9 @@ class Block(BaseModel):
 class Option(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    id: str = Field(max_length=40)  # stable: "r:changtu", "i:dibao", "d:today", "n:back"
+    # Stable and ASCII, so "v1|<seq>|<id>" fits Telegram's 64-byte callback data:
+    # "r:changtu", "i:dibao", "d:today", "n:back".
+    id: str = Field(max_length=40, pattern=r"^[\x21-\x7e]+$")
     label: Block
     selected: bool = False
 
