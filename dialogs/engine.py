@@ -193,7 +193,7 @@ class _Step:
     def back(self) -> Reply:
         while self.state.asked:
             stage = self.state.asked.pop()
-            if stage in (Stage.ANSWER, Stage.COMPARE, Stage.LANGUAGE):
+            if stage in (Stage.ANSWER, Stage.COMPARE):
                 continue
             flow.clear(self.state, stage)
             return self.ask()
@@ -247,6 +247,8 @@ class _Step:
         if facts.intent is not None and self._intent_is_whole_message(facts):
             return self.intent(facts.intent)
         stage = self.state.stage
+        if stage is Stage.COMPARE and facts.identities:
+            return [self.compare(facts.identities[0])]
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
@@ -485,9 +487,6 @@ class _Step:
             options = [
                 _option(f"x:{code}", "identity", code=code) for code in self._all_identities()
             ]
-        elif stage is Stage.LANGUAGE:
-            blocks.append(_block("ask_language"))
-            options = [_option(f"l:{lang}", "language", language=lang) for lang in LANGS]
         if self.state.asked and stage not in (Stage.REGION,):
             options.append(_option("n:back", "back"))
         return Reply(
@@ -523,9 +522,6 @@ class _Step:
 
     def ask_language(self) -> Reply:
         self.state.seq += 1
-        self.state.stage = (
-            self.state.stage if self.state.stage is not Stage.LANGUAGE else Stage.REGION
-        )
         blocks = [*self.pre, _block("ask_language")]
         options = [_option(f"l:{lang}", "language", language=lang) for lang in LANGS]
         return Reply(

@@ -25,7 +25,6 @@ class Stage(StrEnum):
     PAYMENT_DATE = "payment_date"
     ANSWER = "answer"
     COMPARE = "compare"  # choosing the identity to compare across regions
-    LANGUAGE = "language"
 
 
 class DialogState(BaseModel):

@@ -264,15 +264,16 @@ class _Quoter:
             # the last window then only carries the subsidy rules.
             last_end = max(w.end for w in self.data.windows)
             candidates = [w for w in self.data.windows if w.end == last_end]
-        for window in candidates:
-            if window.audience and any(
-                i in window.audience and self._qualifies(i) for i in self.identities
-            ):
-                return window
-        for window in candidates:
-            if window.audience is None:
+        for window in sorted(candidates, key=lambda w: w.audience is None):
+            if self._applies(window):
                 return window
         raise AssertionError(f"{self.ctx.policy.path}: no window covers {self.day}")
+
+    def _applies(self, window: Window) -> bool:
+        """Whether the person may pay in `window`: everyone, or a group they qualify for."""
+        if window.audience is None:
+            return True
+        return any(i in window.audience and self._qualifies(i) for i in self.identities)
 
     def _qualifies(self, identity: str) -> bool:
         """Whether the person meets the conditions of some subsidy for `identity`.
@@ -443,13 +444,9 @@ class _Quoter:
     # -- time -----------------------------------------------------------------------------
 
     def _next_window(self, window: Window) -> Window | None:
-        later = [
-            w
-            for w in self.data.windows
-            if w.start > window.end
-            and (w.audience is None or any(i in w.audience for i in self.identities))
-        ]
-        return min(later, key=lambda w: w.start, default=None)
+        later = [w for w in self.data.windows if w.start > window.end and self._applies(w)]
+        # A window of the person's own group wins over the general one starting that day.
+        return min(later, key=lambda w: (w.start, w.audience is None), default=None)
 
     def _deadline(self, window: Window, newborn_within: bool | None) -> Deadline:
         if newborn_within and self.request.birth_date is not None and self.data.newborn:
