@@ -610,19 +610,7 @@ class _Quoter:
             return Coverage(start=None, end=year_end, rule="not_stated", sources=[]), waiting
         if newborn_within is False and newborn is not None:
             if newborn.after_coverage == "from_payment":
-                return (
-                    Coverage(
-                        start=self.day,
-                        end=year_end,
-                        rule="from_payment",
-                        sources=self.ctx.sources(newborn.after_clause),
-                    ),
-                    Waiting(
-                        kind="none",
-                        reasons=["newborn_late_from_payment"],
-                        sources=self.ctx.sources(newborn.after_clause),
-                    ),
-                )
+                return self._from_payment(newborn.after_clause, "newborn_late_from_payment")
             if newborn.after_coverage == "not_stated":
                 self.ctx.note(
                     "newborn_late_not_stated", newborn.within_clause, office=data.region.office
@@ -634,19 +622,7 @@ class _Quoter:
             # "regular": a late newborn is treated like anyone else paying on that day.
         if special is not None:
             if special.coverage == "from_payment":
-                return (
-                    Coverage(
-                        start=self.day,
-                        end=year_end,
-                        rule="from_payment",
-                        sources=self.ctx.sources(special.clause),
-                    ),
-                    Waiting(
-                        kind="none",
-                        reasons=["special_case"],
-                        sources=self.ctx.sources(special.clause),
-                    ),
-                )
+                return self._from_payment(special.clause, "special_case")
             return (
                 Coverage(
                     start=None,
@@ -660,6 +636,16 @@ class _Quoter:
                 ),
             )
         return self._window_coverage(window, none)
+
+    def _from_payment(self, clause: str | None, reason: str) -> tuple[Coverage, Waiting]:
+        """Covered from the payment day, no waiting period, as the cited clause says."""
+        sources = self.ctx.sources(clause)
+        return (
+            Coverage(
+                start=self.day, end=self.data.coverage_end, rule="from_payment", sources=sources
+            ),
+            Waiting(kind="none", reasons=[reason], sources=sources),
+        )
 
     def _window_coverage(self, window: Window, none: Waiting) -> tuple[Coverage, Waiting]:
         data = self.data
