@@ -1,0 +1,72 @@
+"""How many messages yibao's bot owes for each update of a script, worked out offline.
+
+A step's reply is one message or several (a long reply is split; an answer for a date no
+notice governs comes as two messages; a question may have no buttons at all), so "the
+reply has arrived" cannot be read off one message. The driver therefore knows in advance
+how many messages each update must produce: the scripts are played once through the same
+code the bot runs for an update (`dialogs.engine.step` and `bot.outgoing.render_step`, with
+the bot's clock and the client language Telegram reports), pressing the same buttons the
+load driver will press. Fewer messages within the timeout is a lost reply; any message
+beyond the count is a duplicate. The echo bot owes exactly one message per update.
+"""
+
+from __future__ import annotations
+
+from benchmarks.scenarios import Script
+from bot import callback_data
+from bot.clock import today_in_china
+from bot.outgoing import Rendered, render_step
+from dialogs.engine import Choice, Command, Text, step
+from dialogs.state import DialogState
+
+Expected = dict[tuple[str, str], list[int]]
+
+
+def _buttons(rendered: list[Rendered]) -> list[str] | None:
+    """Callback data of the last message with buttons among a step's messages."""
+    found = None
+    for reply in rendered:
+        for message in reply.messages:
+            if message.keyboard is not None:
+                found = [
+                    button.callback_data
+                    for row in message.keyboard.inline_keyboard
+                    for button in row
+                    if isinstance(button.callback_data, str)
+                ]
+    return found
+
+
+def messages_per_update(script: Script) -> list[int]:
+    today = today_in_china()
+    client_lang = script.language_code
+    state = DialogState()
+    buttons: list[str] = []
+    counts = []
+    for kind, value in script.actions:
+        event: Text | Choice | Command
+        if kind == "click":
+            assert isinstance(value, int)
+            press = callback_data.decode(buttons[min(value, len(buttons)) - 1])
+            assert press is not None
+            if press.option == callback_data.PLAIN_TEXT_OPTION:
+                raise ValueError(f"{script.name}: pressing 'plain text' is not simulated")
+            event = Choice(option=press.option, seq=press.seq, today=today,
+                           client_lang=client_lang)
+        elif isinstance(value, str) and value.startswith("/"):
+            head, *rest = value.strip().split(maxsplit=1)
+            event = Command(name=head.lstrip("/").lower(), arg=rest[0].strip() if rest else "",
+                            today=today, client_lang=client_lang)
+        else:
+            assert isinstance(value, str)
+            event = Text(text=value, today=today, client_lang=client_lang)
+        # the bot keeps state as JSON between updates; do the same
+        state, replies = step(DialogState.from_json(state.to_json()), event)
+        rendered = render_step(replies)
+        counts.append(sum(len(r.messages) for r in rendered))
+        buttons = _buttons(rendered) or buttons
+    return counts
+
+
+def expected_messages(scripts: list[Script]) -> Expected:
+    return {s.key: messages_per_update(s) for s in scripts}
