@@ -1,8 +1,9 @@
 """The floor: a bare python-telegram-bot echo bot, built like yibao's bot but doing nothing.
 
 Same PTB version and the same ApplicationBuilder settings as `bot.app.build_application`
-(HTTPX request pool of 64 + 8 connections and the same timeouts, a separate one-connection
-getUpdates request, AIORateLimiter with 3 retries, 64 concurrent updates, no job queue,
+(an HTTPX request with 16 connections and at most 16 requests in flight, the others waiting
+their turn, as yibao's bot.request does; the same timeouts; a separate one-connection
+getUpdates request; AIORateLimiter with 3 retries; 64 concurrent updates; no job queue;
 `run_polling` with the same allowed updates), so the difference to yibao is yibao's own work:
 state load and save, the dialog step, the calculation, the templates, and the extra messages.
 
@@ -18,9 +19,11 @@ benchmarks.run_yibao does for yibao's bot (the README's performance section says
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -34,8 +37,23 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 MAX_CONCURRENT_UPDATES = 64  # bot.app.MAX_CONCURRENT_UPDATES
+MAX_CONCURRENT_REQUESTS = 16  # bot.app.MAX_CONCURRENT_REQUESTS
 RATE_LIMIT_RETRIES = 3  # bot.app.RATE_LIMIT_RETRIES
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # bot.app.ALLOWED_UPDATES
+
+
+class BoundedRequest(HTTPXRequest):
+    """At most `connection_pool_size` requests in flight, the rest queued first come first
+    served: the transport behaviour of yibao's bot.request.DeliveryAwareRequest (without its
+    delivery bookkeeping), so both bots pay the same for HTTP."""
+
+    def __init__(self, connection_pool_size: int, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=connection_pool_size, **kwargs)
+        self._turns = asyncio.Semaphore(connection_pool_size)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._turns:
+            return await super().do_request(*args, **kwargs)
 
 
 def _keyboard(n: int) -> InlineKeyboardMarkup:
@@ -81,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         ApplicationBuilder()
         .token(token)
         .request(
-            HTTPXRequest(
-                connection_pool_size=MAX_CONCURRENT_UPDATES + 8,
+            BoundedRequest(
+                connection_pool_size=MAX_CONCURRENT_REQUESTS,
                 connect_timeout=5.0,
                 read_timeout=10.0,
                 write_timeout=10.0,

@@ -10,14 +10,25 @@ class raises `NotDelivered` for the cases where the request provably did not tak
 
 A read timeout or a connection dropped after the request was written stays TimedOut /
 NetworkError: the message may be on the user's screen, and it is never resent blindly.
+
+It also keeps the number of connections small: at most `connection_pool_size` requests are
+in flight at once, and the rest wait their turn (first come, first served) before they reach
+httpx. httpcore's pool re-examines every connection (a poll() on each idle socket) and every
+queued request whenever a request starts or ends, so its cost per request grows with the
+square of the connections open; under a burst of updates with 72 allowed, the bot opened 70
+to 100 of them and spent more CPU in that bookkeeping than in the dialog (benchmarks, README
+"Performance"). Waiting longer than the pool timeout for a turn is `NotDelivered`, as httpx's
+own pool timeout is: nothing was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 from http import HTTPStatus
+from typing import Any
 
 import httpx
-from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest, RequestData
@@ -30,6 +41,15 @@ class NotDelivered(NetworkError):
 
 
 class DeliveryAwareRequest(HTTPXRequest):
+    def __init__(
+        self, connection_pool_size: int = 1, pool_timeout: float | None = 1.0, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            connection_pool_size=connection_pool_size, pool_timeout=pool_timeout, **kwargs
+        )
+        self._turns = asyncio.Semaphore(connection_pool_size)
+        self._pool_timeout = pool_timeout
+
     async def do_request(
         self,
         url: str,
@@ -39,6 +59,32 @@ class DeliveryAwareRequest(HTTPXRequest):
         write_timeout: ODVInput[float] = DEFAULT_NONE,
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        wait = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        try:
+            async with asyncio.timeout(wait):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise NotDelivered(
+                "Pool timeout: every connection stayed busy; the request was not sent"
+            ) from None
+        try:
+            return await self._request(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )
+        finally:
+            self._turns.release()
+
+    async def _request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        read_timeout: ODVInput[float],
+        write_timeout: ODVInput[float],
+        connect_timeout: ODVInput[float],
+        pool_timeout: ODVInput[float],
     ) -> tuple[int, bytes]:
         try:
             code, payload = await super().do_request(
