@@ -8,13 +8,15 @@ labelled on every line, so a pasted fragment can never pass for the current year
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Final
+from functools import lru_cache
+from typing import Any, Final
 
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, MAX_MESSAGE_LENGTH, answer_context
-from dialogs.replies import Block, Reply
+from dialogs.replies import Block, Option, Reply
 from policies.result import QuoteResult
 
 PARAGRAPH_BREAK: Final = "\n\n"
@@ -76,22 +78,40 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     return PARAGRAPH_BREAK.join(p for p in parts if p)
 
 
+@lru_cache(maxsize=4096)
+def _cached_label(
+    template: str, lang: str, selected: bool, params: tuple[tuple[str, Hashable], ...]
+) -> str:
+    return _render_label(template, lang, selected, dict(params))
+
+
+def _render_label(template: str, lang: str, selected: bool, params: dict[str, Any]) -> str:
+    return render_template(
+        f"dialog/{template}.j2",
+        lang,
+        "text",  # button labels are plain text on every platform
+        selected=selected,
+        **params,
+    )
+
+
+def _label(option: Option, lang: str) -> str:
+    """A button's label. Labels depend on nothing but template, language and parameters (a
+    region name, an identity code, a count, a date), and a question may carry 26 of them, so
+    each is rendered once per process."""
+    params = option.label.params
+    key = tuple(sorted(params.items()))
+    try:
+        hash(key)
+    except TypeError:  # a parameter that is a list or a dict: render it every time
+        return _render_label(option.label.template, lang, option.selected, params)
+    return _cached_label(option.label.template, lang, option.selected, key)
+
+
 def render_reply(reply: Reply, markup: Markup) -> RenderedReply:
     """The reply's text and its buttons (rows of `reply.columns`)."""
     text = _render_blocks(reply.blocks, reply.lang, markup)
-    labels = [
-        (
-            option.id,
-            render_template(
-                f"dialog/{option.label.template}.j2",
-                reply.lang,
-                "text",  # button labels are plain text on every platform
-                selected=option.selected,
-                **option.label.params,
-            ),
-        )
-        for option in reply.options
-    ]
+    labels = [(option.id, _label(option, reply.lang)) for option in reply.options]
     columns = max(1, reply.columns)
     rows = [labels[i : i + columns] for i in range(0, len(labels), columns)]
     return RenderedReply(kind=reply.kind, text=text, buttons=rows, seq=reply.seq)

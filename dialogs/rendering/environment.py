@@ -167,6 +167,9 @@ def environment(lang: Lang, markup: Markup) -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the package and never change under a running process; with
+        # auto_reload every render would stat its template file (and each one it includes).
+        auto_reload=False,
     )
     # Multi-line {% trans %} blocks become one-line msgids (babel.cfg sets the same).
     env.policies["ext.i18n.trimmed"] = True
