@@ -1,6 +1,11 @@
 """Reference views for volunteers: a region's identity table, one identity across regions,
 the sources on file, and short answers to common questions. All figures come from the
 calculator, so a table never disagrees with an answer.
+
+Each view depends only on the catalog (loaded once, hashed by identity) and its arguments
+(the collection window's first day stands in for "today"), so each is computed once per
+process and shared: an identity table is ~27 quotes, and at a deadline volunteers ask for the
+same few tables over and over. Callers must treat the results as read-only.
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from dialogs.flow import identities_of
 from policies.catalog import Catalog, LoadedPolicy
@@ -87,6 +93,7 @@ def _quote_row(
     return TableRow(identity=code, label=label, due=dues, status=statuses, sources=sources)
 
 
+@lru_cache(maxsize=256)
 def identity_table(catalog: Catalog, region: str) -> IdentityTable:
     policy = catalog.latest(region)
     data = policy.data
@@ -123,6 +130,7 @@ class ComparisonRow:
     sources: list[Source]
 
 
+@lru_cache(maxsize=256)
 def compare_identity(catalog: Catalog, identity: str) -> list[ComparisonRow]:
     rows = []
     for region in catalog.regions():
@@ -163,6 +171,7 @@ class SourceEntry:
     collection_end: date
 
 
+@lru_cache(maxsize=16)
 def sources_on_file(catalog: Catalog) -> list[SourceEntry]:
     entries = []
     for policy in sorted(catalog.policies, key=lambda p: (p.slug, p.data.insurance_year)):
@@ -205,6 +214,7 @@ def _clause_item(policy: LoadedPolicy, clause_id: str, source: Source) -> Listed
     return ListedItem(name=clause.label, detail=clause.quote, sources=[source])
 
 
+@lru_cache(maxsize=256)
 def faq(catalog: Catalog, region: str, topic: str) -> FaqAnswer:
     """The notice's own words on one common question (empty items: the notice is silent)."""
     policy = catalog.latest(region)
