@@ -8,10 +8,15 @@ labelled on every line, so a pasted fragment can never pass for the current year
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
 from typing import Any, Final
+
+from pydantic import BaseModel
 
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
@@ -48,7 +53,7 @@ def _labelled(text: str, label: str) -> str:
 def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     plain = [b for b in blocks if b.template not in ("answer", "reference_answer")]
     answers = [b for b in blocks if b.template in ("answer", "reference_answer")]
-    parts = [render_template(f"dialog/{b.template}.j2", lang, markup, **b.params) for b in plain]
+    parts = [_CACHE.render(f"dialog/{b.template}.j2", lang, markup, b.params) for b in plain]
     used = sum(len(p) + len(PARAGRAPH_BREAK) for p in parts)
     for block in answers:
         result: QuoteResult = block.params["result"]
@@ -78,34 +83,67 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     return PARAGRAPH_BREAK.join(p for p in parts if p)
 
 
-@lru_cache(maxsize=4096)
-def _cached_label(
-    template: str, lang: str, selected: bool, params: tuple[tuple[str, Hashable], ...]
-) -> str:
-    return _render_label(template, lang, selected, dict(params))
+class _RenderCache:
+    """Rendered template text by (template, language, markup, frozen parameters), LRU.
+
+    Templates are pure: their text depends only on the template, language, markup and the
+    parameters (translations, the catalog and Babel's formats are fixed for the process), so
+    equal parameters render equal text. Button labels (a question may carry 26) and the
+    non-answer blocks (questions, menus, reference views) repeat from user to user and are
+    rendered once; answers are not cached (they are built from each person's own facts).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: OrderedDict[Hashable, str] = OrderedDict()
+
+    def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
+        try:
+            key = (name, lang, markup, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
+        except TypeError:  # a parameter we cannot compare by value: render it every time
+            return render_template(name, lang, markup, **params)
+        text = self._texts.get(key)
+        if text is None:
+            text = render_template(name, lang, markup, **params)
+            self._texts[key] = text
+            if len(self._texts) > self.size:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(key)
+        return text
 
 
-def _render_label(template: str, lang: str, selected: bool, params: dict[str, Any]) -> str:
-    return render_template(
-        f"dialog/{template}.j2",
-        lang,
-        "text",  # button labels are plain text on every platform
-        selected=selected,
-        **params,
-    )
+def _freeze(value: object) -> Hashable:
+    """A hashable stand-in for a template parameter, equal only for values that render alike:
+    types are part of it (True and 1, Decimal("1.0") and Decimal("1") print differently) and
+    order is kept. Raises TypeError for anything else (mutable or unknown objects)."""
+    if value is None or isinstance(value, str | int | float | date):  # bool is an int
+        return (type(value), value)
+    if isinstance(value, Decimal):
+        return (Decimal, str(value))
+    if isinstance(value, Enum):
+        return (type(value), value.value)
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_freeze(k), _freeze(v)) for k, v in value.items()))
+    if is_dataclass(value) and not isinstance(value, type):
+        if not value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise TypeError(f"mutable dataclass {type(value).__name__}")
+        return (type(value), tuple(_freeze(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
+        names = type(value).model_fields
+        return (type(value), tuple(_freeze(getattr(value, n)) for n in names))
+    raise TypeError(f"cannot freeze {type(value).__name__}")
+
+
+_CACHE: Final = _RenderCache(4096)
 
 
 def _label(option: Option, lang: str) -> str:
-    """A button's label. Labels depend on nothing but template, language and parameters (a
-    region name, an identity code, a count, a date), and a question may carry 26 of them, so
-    each is rendered once per process."""
-    params = option.label.params
-    key = tuple(sorted(params.items()))
-    try:
-        hash(key)
-    except TypeError:  # a parameter that is a list or a dict: render it every time
-        return _render_label(option.label.template, lang, option.selected, params)
-    return _cached_label(option.label.template, lang, option.selected, key)
+    """A button's label: plain text on every platform."""
+    params = {"selected": option.selected, **option.label.params}
+    return _CACHE.render(f"dialog/{option.label.template}.j2", lang, "text", params)
 
 
 def render_reply(reply: Reply, markup: Markup) -> RenderedReply:

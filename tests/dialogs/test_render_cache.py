@@ -1,0 +1,86 @@
+"""The rendering cache: equal parameters give the cached text, anything else renders afresh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import dialogs.render as render
+from dialogs.render import _freeze, _RenderCache
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+
+    def fake_render(name: str, lang: str, markup: str, **params: Any) -> str:
+        seen.append(params)
+        return f"{name}:{lang}:{markup}:{sorted(params.items())!r}"
+
+    monkeypatch.setattr(render, "render_template", fake_render)
+    return seen
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    due: list[Decimal | None]
+
+
+@dataclass
+class Mutable:
+    label: str
+
+
+def test_equal_parameters_render_once(calls: list[dict[str, Any]]) -> None:
+    cache = _RenderCache(8)
+    params = {"regions": [("changtu", "昌图县")], "day": date(2025, 1, 1), "rows": [Row("a", [])]}
+    first = cache.render("dialog/x.j2", "en", "html", params)
+    again = cache.render("dialog/x.j2", "en", "html", {**params, "rows": [Row("a", [])]})
+    assert first == again and len(calls) == 1
+    # another language, markup or template is another text
+    cache.render("dialog/x.j2", "zh_Hans", "html", params)
+    cache.render("dialog/x.j2", "en", "text", params)
+    cache.render("dialog/y.j2", "en", "html", params)
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (Decimal("1.0"), Decimal("1")),  # equal numbers that print differently
+        (True, 1),
+        (1, 1.0),
+        (["a", "b"], ["b", "a"]),  # order is rendered
+        ({"x": 1, "y": 2}, {"y": 2, "x": 1}),
+        (Row("a", [Decimal("1")]), Row("a", [Decimal("1.00")])),
+    ],
+)
+def test_values_that_may_render_differently_are_different_keys(a: object, b: object) -> None:
+    assert _freeze(a) != _freeze(b)
+
+
+@pytest.mark.parametrize("value", [Mutable("a"), {1, 2}, object()])
+def test_unknown_or_mutable_objects_are_rendered_every_time(
+    value: object, calls: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(TypeError):
+        _freeze(value)
+    cache = _RenderCache(8)
+    cache.render("dialog/x.j2", "en", "html", {"v": value})
+    cache.render("dialog/x.j2", "en", "html", {"v": value})
+    assert len(calls) == 2
+
+
+def test_least_recently_used_texts_are_dropped(calls: list[dict[str, Any]]) -> None:
+    cache = _RenderCache(2)
+    for n in (1, 2, 1, 3):  # 2 is now the least recently used
+        cache.render("dialog/x.j2", "en", "html", {"n": n})
+    assert len(calls) == 3
+    cache.render("dialog/x.j2", "en", "html", {"n": 1})  # still cached
+    cache.render("dialog/x.j2", "en", "html", {"n": 2})  # dropped, rendered again
+    assert len(calls) == 4
