@@ -16,10 +16,8 @@ load benchmark's ratios are what the targets are judged on.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from benchmarks import policy_grid
@@ -31,8 +29,6 @@ from dialogs.engine import Choice, Command, Text, step
 from dialogs.render import render_reply
 from dialogs.replies import Reply
 from dialogs.state import DialogState
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def play(script: Script, replies_out: list[Reply] | None = None, *, render: bool = False) -> int:
@@ -113,10 +109,7 @@ def run_micro(*, grid: bool = True, log: Any = print) -> dict[str, Any]:
     out["template_renders_replies"] = count
     log(f"template renders: {renders:,.0f}/s over {count} replies")
     if grid:
-        figures = policy_grid.main()
-        (RESULTS / "policy_grid.json").write_text(
-            json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        figures = policy_grid.main()  # its own results file is written by its __main__ only
         out["policy_grid"] = figures
         log(f"calculator: {figures['quotes_per_second']:,}/s over {figures['grid_quotes']:,} "
             f"quotes; load and check {figures['load_and_check_seconds']} s")
