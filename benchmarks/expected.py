@@ -12,6 +12,8 @@ beyond the count is a duplicate. The echo bot owes exactly one message per updat
 
 from __future__ import annotations
 
+from datetime import date
+
 from benchmarks.scenarios import Script
 from bot import callback_data
 from bot.clock import today_in_china
@@ -37,29 +39,37 @@ def _buttons(rendered: list[Rendered]) -> list[str] | None:
     return found
 
 
+def script_event(
+    action: tuple[str, object], buttons: list[str], today: date, client_lang: str | None
+) -> Text | Choice | Command:
+    """The dialog event the bot makes of one scripted action (a click picks a button)."""
+    kind, value = action
+    if kind == "click":
+        assert isinstance(value, int)
+        press = callback_data.decode(buttons[min(value, len(buttons)) - 1])
+        assert press is not None
+        if press.option == callback_data.PLAIN_TEXT_OPTION:
+            raise ValueError("pressing 'plain text' is not simulated")
+        return Choice(option=press.option, seq=press.seq, today=today, client_lang=client_lang)
+    assert isinstance(value, str)
+    if value.startswith("/"):
+        head, *rest = value.strip().split(maxsplit=1)
+        return Command(
+            name=head.lstrip("/").lower(),
+            arg=rest[0].strip() if rest else "",
+            today=today,
+            client_lang=client_lang,
+        )
+    return Text(text=value, today=today, client_lang=client_lang)
+
+
 def messages_per_update(script: Script) -> list[int]:
     today = today_in_china()
-    client_lang = script.language_code
     state = DialogState()
     buttons: list[str] = []
     counts = []
-    for kind, value in script.actions:
-        event: Text | Choice | Command
-        if kind == "click":
-            assert isinstance(value, int)
-            press = callback_data.decode(buttons[min(value, len(buttons)) - 1])
-            assert press is not None
-            if press.option == callback_data.PLAIN_TEXT_OPTION:
-                raise ValueError(f"{script.name}: pressing 'plain text' is not simulated")
-            event = Choice(option=press.option, seq=press.seq, today=today,
-                           client_lang=client_lang)
-        elif isinstance(value, str) and value.startswith("/"):
-            head, *rest = value.strip().split(maxsplit=1)
-            event = Command(name=head.lstrip("/").lower(), arg=rest[0].strip() if rest else "",
-                            today=today, client_lang=client_lang)
-        else:
-            assert isinstance(value, str)
-            event = Text(text=value, today=today, client_lang=client_lang)
+    for action in script.actions:
+        event = script_event(action, buttons, today, script.language_code)
         # the bot keeps state as JSON between updates; do the same
         state, replies = step(DialogState.from_json(state.to_json()), event)
         rendered = render_step(replies)

@@ -21,11 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks import policy_grid
+from benchmarks.expected import script_event
 from benchmarks.scenarios import Script, scripts
 from bot import callback_data
 from bot.clock import today_in_china
 from bot.outgoing import render_step
-from dialogs.engine import Choice, Command, Text, step
+from dialogs.engine import step
 from dialogs.render import render_reply
 from dialogs.replies import Reply
 from dialogs.state import DialogState
@@ -42,20 +43,8 @@ def play(script: Script, replies_out: list[Reply] | None = None, *, render: bool
     lang = script.language_code
     state = DialogState()
     buttons: list[str] = []
-    for kind, value in script.actions:
-        event: Text | Choice | Command
-        if kind == "click":
-            assert isinstance(value, int)
-            press = callback_data.decode(buttons[min(value, len(buttons)) - 1])
-            assert press is not None
-            event = Choice(option=press.option, seq=press.seq, today=today, client_lang=lang)
-        elif isinstance(value, str) and value.startswith("/"):
-            head, *rest = value.split(maxsplit=1)
-            event = Command(name=head[1:], arg=rest[0] if rest else "", today=today,
-                            client_lang=lang)
-        else:
-            assert isinstance(value, str)
-            event = Text(text=value, today=today, client_lang=lang)
+    for action in script.actions:
+        event = script_event(action, buttons, today, lang)
         state, replies = step(DialogState.from_json(state.to_json()), event)
         if render:
             render_step(replies)
@@ -111,6 +100,8 @@ def run_micro(*, grid: bool = True, log: Any = print) -> dict[str, Any]:
     if grid:
         figures = policy_grid.main()  # its own results file is written by its __main__ only
         out["policy_grid"] = figures
-        log(f"calculator: {figures['quotes_per_second']:,}/s over {figures['grid_quotes']:,} "
-            f"quotes; load and check {figures['load_and_check_seconds']} s")
+        log(
+            f"calculator: {figures['quotes_per_second']:,}/s over {figures['grid_quotes']:,} "
+            f"quotes; load and check {figures['load_and_check_seconds']} s"
+        )
     return out

@@ -24,7 +24,8 @@ from policies.result import QuoteRequest
 
 
 def grid(catalog: Catalog) -> list[QuoteRequest]:
-    identity_sets = [frozenset()] + [frozenset({code}) for code in catalog.identities]
+    identity_sets: list[frozenset[str]] = [frozenset()]
+    identity_sets += [frozenset({code}) for code in catalog.identities]
     requests = []
     for policy in catalog.policies:
         first = policy.first_payment_day - timedelta(days=365)
