@@ -329,28 +329,20 @@ class _Quoter:
             if subsidy.tiers is not None and tier not in subsidy.tiers:
                 continue
             age_ok = self._age_ok(subsidy)
+            if age_ok is False:
+                self.ctx.note("subsidy_age_not_met", subsidy.clause, group=subsidy.label)
+                continue
+            amount: Decimal | None = None
             if age_ok is None:
                 # Unknown age leaves the amount open rather than silently denying the subsidy.
                 self.ctx.need("birth_date")
                 self.ctx.note("subsidy_needs_age", subsidy.clause, group=subsidy.label)
-                lines.append(
-                    SubsidyLine(
-                        identity=subsidy.identity,
-                        label=subsidy.label,
-                        amount=None,
-                        percent=subsidy.percent,
-                        sources=self.ctx.sources(subsidy.clause),
-                    )
-                )
-                continue
-            if not age_ok:
-                self.ctx.note("subsidy_age_not_met", subsidy.clause, group=subsidy.label)
-                continue
-            for note_id in subsidy.notes:
-                self.ctx.data_note(note_id)
-            amount = self._subsidy_amount(subsidy, standard, tier)
-            if amount is None and not self.paid_by_institution:
-                self.ctx.note("subsidy_amount_not_stated", subsidy.clause, group=subsidy.label)
+            else:
+                for note_id in subsidy.notes:
+                    self.ctx.data_note(note_id)
+                amount = self._subsidy_amount(subsidy, standard, tier)
+                if amount is None and not self.paid_by_institution:
+                    self.ctx.note("subsidy_amount_not_stated", subsidy.clause, group=subsidy.label)
             lines.append(
                 SubsidyLine(
                     identity=subsidy.identity,
