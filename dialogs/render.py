@@ -35,12 +35,17 @@ class RenderedReply:
     seq: int
 
 
-def _quote_text(result: QuoteResult, lang: str, markup: Markup, budget: int) -> str:
+def _quote_text(
+    result: QuoteResult, lang: str, markup: Markup, budget: int, label: str = ""
+) -> str:
+    """The answer at the most detailed level that fits `budget`, each line led by `label`."""
     text = ""
     for detail in LEVELS:
         text = render_template(
             ANSWER_TEMPLATE, lang, markup, **answer_context(result, lang, markup, detail)
         )
+        if label:
+            text = _labelled(text, label + " ")
         if len(text) < budget:
             break
     return text
@@ -63,20 +68,8 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
         else:
             label = render_template("dialog/reference_label.j2", lang, markup, result=result)
             intro = render_template("dialog/reference_answer.j2", lang, markup, **block.params)
-            budget = MAX_MESSAGE_LENGTH - used - len(intro) - 2
-            body = ""
-            for detail in LEVELS:
-                body = _labelled(
-                    render_template(
-                        ANSWER_TEMPLATE,
-                        lang,
-                        markup,
-                        **answer_context(result, lang, markup, detail),
-                    ),
-                    label + " ",
-                )
-                if len(body) < budget:
-                    break
+            budget = MAX_MESSAGE_LENGTH - used - len(intro) - len(PARAGRAPH_BREAK)
+            body = _quote_text(result, lang, markup, budget, label)
             text = intro + PARAGRAPH_BREAK + body
         parts.append(text)
         used += len(text) + len(PARAGRAPH_BREAK)
