@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import flow, views
 from dialogs.flow import identities_of
+from dialogs.quotes import quote_once
 from dialogs.rendering.languages import normalise_lang
 from dialogs.replies import Block, Option, Reply
 from dialogs.state import DialogState, Stage
 from dialogs.understanding.message import Intent, MessageFacts, understand
 from dialogs.understanding.numerals import find_year_counts, parse_chinese_int
 from policies.catalog import Catalog, LoadedPolicy, load_catalog
-from policies.engine import QuoteInputError, quote
+from policies.engine import QuoteInputError
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Status
 
 log = logging.getLogger("dialogs.engine")
@@ -72,7 +73,7 @@ def step(
 ) -> tuple[DialogState, list[Reply]]:
     """Advance the conversation by one user event."""
     catalog = catalog or load_catalog()
-    working = state.model_copy(deep=True)
+    working = state.clone()
     if event.client_lang:
         working.client_lang = event.client_lang[:16]
     try:
@@ -558,7 +559,7 @@ class _Step:
     def answer(self, *, split: bool = True) -> Reply:
         blocks = [*self.pre]
         try:
-            result = quote(self.request(), self.catalog)
+            result = quote_once(self.catalog, self.request())
         except QuoteInputError:
             flow.clear(self.state, Stage.PAYMENT_DATE)
             self.pre = [_block("birth_after_payment")]
@@ -596,7 +597,7 @@ class _Step:
             birth = _shift_years(birth, shifted.year - self.state.payment_date.year)
         request = self.request(shifted).model_copy(update={"birth_date": birth})
         try:
-            return quote(request, self.catalog)
+            return quote_once(self.catalog, request)
         except QuoteInputError:
             return None
 
@@ -694,7 +695,7 @@ def replay(state: DialogState, today: date, catalog: Catalog | None = None) -> R
     """The answer screen for the current state again (the "plain text" button), or None."""
     if state.stage is not Stage.ANSWER:
         return None
-    working = state.model_copy(deep=True)
+    working = state.clone()
     try:
         return _Step(
             working, Command(name="replay", today=today), catalog or load_catalog()

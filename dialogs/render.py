@@ -61,19 +61,58 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     parts = [_CACHE.render(f"dialog/{b.template}.j2", lang, markup, b.params) for b in plain]
     used = sum(len(p) + len(PARAGRAPH_BREAK) for p in parts)
     for block in answers:
-        result: QuoteResult = block.params["result"]
-        if block.template == "answer":
-            budget = MAX_MESSAGE_LENGTH - used - (400 if len(answers) > 1 else 0)
-            text = _quote_text(result, lang, markup, budget)
-        else:
-            label = render_template("dialog/reference_label.j2", lang, markup, result=result)
-            intro = render_template("dialog/reference_answer.j2", lang, markup, **block.params)
-            budget = MAX_MESSAGE_LENGTH - used - len(intro) - len(PARAGRAPH_BREAK)
-            body = _quote_text(result, lang, markup, budget, label)
-            text = intro + PARAGRAPH_BREAK + body
+        reserve = 400 if block.template == "answer" and len(answers) > 1 else 0
+        text = _ANSWERS.text(block, lang, markup, MAX_MESSAGE_LENGTH - used - reserve)
         parts.append(text)
         used += len(text) + len(PARAGRAPH_BREAK)
     return PARAGRAPH_BREAK.join(p for p in parts if p)
+
+
+def _answer_text(block: Block, lang: str, markup: Markup, budget: int) -> str:
+    """An answer block's text, at the most detailed level that fits `budget`."""
+    result: QuoteResult = block.params["result"]
+    if block.template == "answer":
+        return _quote_text(result, lang, markup, budget)
+    label = render_template("dialog/reference_label.j2", lang, markup, result=result)
+    intro = render_template("dialog/reference_answer.j2", lang, markup, **block.params)
+    budget -= len(intro) + len(PARAGRAPH_BREAK)
+    return intro + PARAGRAPH_BREAK + _quote_text(result, lang, markup, budget, label)
+
+
+class _AnswerTexts:
+    """Answer texts by the QuoteResult objects they render (by identity), LRU.
+
+    An answer is the costliest render (a whole quote, every figure cited). Results come from
+    `dialogs.quotes.quote_once`, one object per distinct question, so everyone asking the
+    same question shares one rendered text. Keys hold `id()` of the results; each entry keeps
+    its results alive, so an id in a key is never reused by another object while the entry
+    exists (and a hit is checked with `is` all the same). A result made elsewhere is simply
+    a miss.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._texts: OrderedDict[Hashable, tuple[tuple[QuoteResult, ...], str]] = OrderedDict()
+
+    def text(self, block: Block, lang: str, markup: Markup, budget: int) -> str:
+        results = tuple(v for v in block.params.values() if isinstance(v, QuoteResult))
+        try:
+            others = tuple(
+                sorted((k, _freeze(v)) for k, v in block.params.items()
+                       if not isinstance(v, QuoteResult))
+            )
+        except TypeError:
+            return _answer_text(block, lang, markup, budget)
+        key = (block.template, lang, markup, budget, tuple(map(id, results)), others)
+        entry = self._texts.get(key)
+        if entry is not None and all(a is b for a, b in zip(entry[0], results, strict=True)):
+            self._texts.move_to_end(key)
+            return entry[1]
+        text = _answer_text(block, lang, markup, budget)
+        self._texts[key] = (results, text)
+        if len(self._texts) > self.size:
+            self._texts.popitem(last=False)
+        return text
 
 
 class _RenderCache:
@@ -92,7 +131,9 @@ class _RenderCache:
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         try:
-            key = (name, lang, markup, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
+            # in the parameters' own order: the dialog builds them in a fixed order, and an
+            # equal dict built in another order is only a miss
+            key = (name, lang, markup, _freeze(params))
         except TypeError:  # a parameter we cannot compare by value: render it every time
             return render_template(name, lang, markup, **params)
         text = self._texts.get(key)
@@ -106,12 +147,18 @@ class _RenderCache:
         return text
 
 
+_SCALARS: Final = frozenset({str, int, bool, float, date, type(None)})
+
+
 def _freeze(value: object) -> Hashable:
     """A hashable stand-in for a template parameter, equal only for values that render alike:
     types are part of it (True and 1, Decimal("1.0") and Decimal("1") print differently) and
     order is kept. Raises TypeError for anything else (mutable or unknown objects)."""
+    kind = type(value)
+    if kind in _SCALARS:  # the common case, checked first
+        return (kind, value)
     if value is None or isinstance(value, str | int | float | date):  # bool is an int
-        return (type(value), value)
+        return (kind, value)
     if isinstance(value, Decimal):
         return (Decimal, str(value))
     if isinstance(value, Enum):
@@ -131,6 +178,7 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
+_ANSWERS: Final = _AnswerTexts(1024)
 
 
 def _label(option: Option, lang: str) -> str:
