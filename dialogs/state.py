@@ -48,6 +48,18 @@ class DialogState(BaseModel):
     resume: Stage | None = None  # the stage to return to after "language"/"compare"
     seq: int = Field(default=0, ge=0)  # bumps with every question; buttons carry it
 
+    def clone(self) -> DialogState:
+        """A copy with lists of its own: a step works on a clone and may mutate it, while the
+        state it started from stays intact for the apology path. Much cheaper than
+        `model_copy(deep=True)`, which the bot would otherwise pay on every update."""
+        return self.model_copy(
+            update={
+                "identities": None if self.identities is None else list(self.identities),
+                "draft": list(self.draft),
+                "asked": list(self.asked),
+            }
+        )
+
     def to_json(self) -> str:
         return self.model_dump_json(exclude_defaults=True)
 
