@@ -8,6 +8,7 @@ keyboard on the last part.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -37,13 +38,21 @@ class Rendered:
 def keyboard(
     seq: int, rows: list[list[tuple[str, str]]], lang: str, *, plain_text_button: bool
 ) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for a reply's buttons (made once per distinct keyboard: PTB's
+    markup objects are immutable, and the same questions are asked over and over)."""
+    return _keyboard(seq, tuple(tuple(row) for row in rows if row), lang, plain_text_button)
+
+
+@lru_cache(maxsize=2048)
+def _keyboard(
+    seq: int, rows: tuple[tuple[tuple[str, str], ...], ...], lang: str, plain_text_button: bool
+) -> InlineKeyboardMarkup | None:
     buttons = [
         [
             InlineKeyboardButton(label, callback_data=callback_data.encode(seq, option))
             for option, label in row
         ]
         for row in rows
-        if row
     ]
     if plain_text_button:
         # Under the answer: the paste-ready version for WeChat/SMS (see bot.handlers).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import callback_data
-from bot.outgoing import render, render_plain, render_step
+from bot.outgoing import keyboard, render, render_plain, render_step
 from bot.sender import html_to_text
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.state import DialogState
@@ -51,3 +51,21 @@ def test_every_button_of_every_question_fits_and_decodes() -> None:
 def test_html_to_text_is_what_the_user_sees() -> None:
     html = "<b>应缴</b> &lt;400元&gt; &amp; <i>依据</i>"
     assert html_to_text(html) == parse_html(html).text == "应缴 <400元> & 依据"
+
+
+def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
+    rows = [[("r:changtu", "昌图县"), ("r:shuangqing", "双清区")], []]
+    first = keyboard(3, rows, "zh_Hans", plain_text_button=False)
+    assert first is keyboard(3, [list(r) for r in rows], "zh_Hans", plain_text_button=False)
+    assert first is not None and [[b.text for b in row] for row in first.inline_keyboard] == [
+        ["昌图县", "双清区"]
+    ]
+    # the seq, the labels, the plain-text button and its language each make another keyboard
+    other_seq = keyboard(4, rows, "zh_Hans", plain_text_button=False)
+    assert other_seq is not None
+    assert callback_data.decode(other_seq.inline_keyboard[0][0].callback_data) == (
+        callback_data.decode(callback_data.encode(4, "r:changtu"))
+    )
+    with_plain = keyboard(3, rows, "en", plain_text_button=True)
+    assert with_plain is not None and len(with_plain.inline_keyboard) == 2
+    assert keyboard(3, [], "en", plain_text_button=False) is None
