@@ -24,13 +24,14 @@ own pool timeout is: nothing was sent.
 from __future__ import annotations
 
 import asyncio
+import json
 from http import HTTPStatus
 from typing import Any
 
 import httpx
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -60,14 +61,17 @@ class DeliveryAwareRequest(HTTPXRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        wait = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        try:
-            async with asyncio.timeout(wait):
-                await self._turns.acquire()
-        except TimeoutError:
-            raise NotDelivered(
-                "Pool timeout: every connection stayed busy; the request was not sent"
-            ) from None
+        if self._turns.locked():  # wait for a turn, but not forever
+            wait = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+            try:
+                async with asyncio.timeout(wait):
+                    await self._turns.acquire()
+            except TimeoutError:
+                raise NotDelivered(
+                    "Pool timeout: every connection stayed busy; the request was not sent"
+                ) from None
+        else:  # a free turn: taken at once, no timer to arm and cancel
+            await self._turns.acquire()
         try:
             return await self._request(
                 url, method, request_data, read_timeout, write_timeout, connect_timeout,
@@ -87,15 +91,21 @@ class DeliveryAwareRequest(HTTPXRequest):
         pool_timeout: ODVInput[float],
     ) -> tuple[int, bytes]:
         try:
-            code, payload = await super().do_request(
-                url,
-                method,
-                request_data=request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-            )
+            if request_data is not None and not request_data.contains_files:
+                code, payload = await self._post_json(
+                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                    pool_timeout,
+                )
+            else:
+                code, payload = await super().do_request(
+                    url,
+                    method,
+                    request_data=request_data,
+                    read_timeout=read_timeout,
+                    write_timeout=write_timeout,
+                    connect_timeout=connect_timeout,
+                    pool_timeout=pool_timeout,
+                )
         except NetworkError as err:  # TimedOut is a NetworkError too
             if isinstance(err.__cause__, _NEVER_SENT):
                 # err.message is PTB's text, which never includes the URL (and so the token)
@@ -104,3 +114,48 @@ class DeliveryAwareRequest(HTTPXRequest):
         if code == HTTPStatus.BAD_GATEWAY:
             raise NotDelivered("Bad Gateway (502)")
         return code, payload
+
+    async def _post_json(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData,
+        read_timeout: ODVInput[float],
+        write_timeout: ODVInput[float],
+        connect_timeout: ODVInput[float],
+        pool_timeout: ODVInput[float],
+    ) -> tuple[int, bytes]:
+        """`HTTPXRequest.do_request` with the parameters as a JSON body instead of a form.
+
+        PTB form-encodes every request, and `urllib.parse.urlencode` escapes byte by byte in
+        Python: a 1,000-character Chinese answer became ~12 KB of %XX and took ~0.2 ms to
+        encode, where `json.dumps` takes ~0.01 ms and sends UTF-8 (benchmarks, README
+        "Performance"). The Bot API takes `application/json` for every method without files.
+        Timeouts and errors are mapped exactly as PTB maps them.
+        """
+        client = self._client
+        timeout = httpx.Timeout(
+            connect=_given(connect_timeout, client.timeout.connect),
+            read=_given(read_timeout, client.timeout.read),
+            write=_given(write_timeout, client.timeout.write),
+            pool=_given(pool_timeout, client.timeout.pool),
+        )
+        body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        try:
+            response = await client.request(
+                method=method,
+                url=url,
+                headers={"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
+                timeout=timeout,
+                content=body,
+            )
+        except httpx.TimeoutException as err:
+            # as PTB words it (a PoolTimeout is then told apart by its cause, see _NEVER_SENT)
+            raise TimedOut from err
+        except httpx.HTTPError as err:
+            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+        return response.status_code, response.content
+
+
+def _given(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
