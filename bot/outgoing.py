@@ -80,11 +80,9 @@ def render(reply: Reply, *, plain_text_button: bool = False) -> Rendered:
 
 
 def render_step(replies: list[Reply]) -> list[Rendered]:
-    """All replies of one dialog step. An answer may come in two messages (no notice governs
-    the date, then the reference answer); the "plain text" button goes under the last one,
-    which carries the answer's buttons and seq."""
-    last_answer = max((i for i, r in enumerate(replies) if r.kind == "answer"), default=-1)
-    return [render(r, plain_text_button=i == last_answer) for i, r in enumerate(replies)]
+    """All replies of one dialog step. An answer carries the "plain text" button, on its last
+    message (where the keyboard rides) when it had to be split."""
+    return [render(r, plain_text_button=r.kind == "answer") for r in replies]
 
 
 def render_plain(reply: Reply) -> list[Outgoing]:

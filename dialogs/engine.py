@@ -100,7 +100,6 @@ class _Step:
         self.catalog = catalog
         self.today = event.today
         self.pre: list[Block] = []  # said before the next question
-        self.before: list[Reply] = []  # whole replies sent ahead of the step's own
 
     @property
     def lang(self) -> str:
@@ -111,12 +110,10 @@ class _Step:
     def run(self) -> list[Reply]:
         event = self.event
         if isinstance(event, Command):
-            replies = self.command(event.name.lower(), event.arg.strip())
-        elif isinstance(event, Choice):
-            replies = self.choice(event.option, event.seq)
-        else:
-            replies = self.text(event.text)
-        return [*self.before, *replies]
+            return self.command(event.name.lower(), event.arg.strip())
+        if isinstance(event, Choice):
+            return self.choice(event.option, event.seq)
+        return self.text(event.text)
 
     def command(self, name: str, arg: str) -> list[Reply]:
         if name == "start":
@@ -556,7 +553,7 @@ class _Step:
             tier=state.tier,
         )
 
-    def answer(self, *, split: bool = True) -> Reply:
+    def answer(self) -> Reply:
         blocks = [*self.pre]
         try:
             result = quote_once(self.catalog, self.request())
@@ -568,13 +565,10 @@ class _Step:
         if result.status is Status.NO_POLICY:
             reference = self.reference(result)
             if reference is not None:
-                if split:
-                    # Two messages: "no notice governs this date" stands alone, and each
-                    # fits Telegram's limit with the reference labelled on every line.
-                    self.before.append(
-                        Reply(kind="answer", lang=self.lang, blocks=blocks, seq=self.state.seq)
-                    )
-                    blocks = []
+                # "No notice governs this date" comes first and travels with the reference
+                # answer (labelled on every line), so a forwarded answer keeps the warning.
+                # The renderer gives the reference a message's room of its own; a longer
+                # whole is split on a paragraph by the adapter.
                 blocks.append(_block("reference_answer", result=reference, asked=result))
         return Reply(
             kind="answer",
@@ -699,7 +693,7 @@ def replay(state: DialogState, today: date, catalog: Catalog | None = None) -> R
     try:
         return _Step(
             working, Command(name="replay", today=today), catalog or load_catalog()
-        ).answer(split=False)
+        ).answer()
     except Exception:
         log.exception("replaying the answer failed")
         return None

@@ -1,9 +1,11 @@
 """Rendering a dialog Reply for an adapter: Telegram HTML or paste-ready plain text.
 
 Each block is a template under `dialogs/templates/dialog/`; an answer block goes through the
-quote renderer, at the most detailed level that keeps the whole reply under Telegram's limit.
+quote renderer, at the most detailed level that keeps the reply under Telegram's limit.
 A reference answer (the latest notice on file, offered when no notice governs the date) is
-labelled on every line, so a pasted fragment can never pass for the current year's rules.
+labelled on every line, so a pasted fragment can never pass for the current year's rules; it
+follows the "no notice governs this date" answer in the same reply, with a message's room of
+its own (the adapter splits a longer reply on a paragraph).
 """
 
 from __future__ import annotations
@@ -61,8 +63,13 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     parts = [_CACHE.render(f"dialog/{b.template}.j2", lang, markup, b.params) for b in plain]
     used = sum(len(p) + len(PARAGRAPH_BREAK) for p in parts)
     for block in answers:
-        reserve = 400 if block.template == "answer" and len(answers) > 1 else 0
-        text = _ANSWERS.text(block, lang, markup, MAX_MESSAGE_LENGTH - used - reserve)
+        if block.template == "reference_answer":
+            # a message's room of its own: the adapter splits a longer reply on a paragraph,
+            # and every line of the reference carries its label, wherever the cut falls
+            budget = MAX_MESSAGE_LENGTH
+        else:
+            budget = MAX_MESSAGE_LENGTH - used
+        text = _ANSWERS.text(block, lang, markup, budget)
         parts.append(text)
         used += len(text) + len(PARAGRAPH_BREAK)
     return PARAGRAPH_BREAK.join(p for p in parts if p)

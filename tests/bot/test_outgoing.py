@@ -69,3 +69,31 @@ def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
     with_plain = keyboard(3, rows, "en", plain_text_button=True)
     assert with_plain is not None and len(with_plain.inline_keyboard) == 2
     assert keyboard(3, [], "en", plain_text_button=False) is None
+
+
+def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_labelled() -> None:
+    """昌图 orphan, lapsed two years, in English, on a date no notice governs: the warning and
+    the full reference answer do not fit one message, so the bot sends two; nothing is cut
+    from the reference for the warning's sake."""
+    today = date(2026, 11, 25)
+    state = DialogState(lang="en")
+    state, _ = step(state, Command(name="start", arg="changtu", today=today))
+    for option in ("i:orphan", "i:done", "h:no", "y:2", "p:0", "d:today"):
+        state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
+    [answer] = replies
+    assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
+    [rendered] = render_step(replies)
+    messages = rendered.messages
+    assert len(messages) == 2
+    assert [m.keyboard is not None for m in messages] == [False, True]
+    for message in messages:
+        assert len(message.text) <= 4096
+        parse_html(message.text)
+    first = html_to_text(messages[0].text)
+    assert first.startswith("昌图县") and "No notice on file governs" in first.split("\n")[1]
+    label = "[2025 rules, reference only]"
+    later = [line for line in html_to_text(messages[1].text).splitlines() if line.strip()]
+    assert later and all(line.startswith(label) for line in later)
+    # the reference is what it renders as a reply of its own: no detail was dropped
+    [alone] = render(answer.model_copy(update={"blocks": answer.blocks[1:]})).messages
+    assert alone.text in "\n\n".join(m.text for m in messages)

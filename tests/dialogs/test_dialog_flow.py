@@ -179,23 +179,31 @@ def test_no_notice_for_today_says_so_first_then_offers_the_latest_as_reference()
     state, _ = _tap(state, "i:none", TODAY)
     state, _ = _tap(state, "h:yes", TODAY)
     state, replies = _tap(state, "d:today", TODAY)
-    # Two messages: first the plain "no notice governs this date", then the reference.
-    assert [b.template for b in replies[0].blocks] == ["answer"]
-    assert replies[0].blocks[0].params["result"].status is Status.NO_POLICY
-    assert [b.template for b in replies[1].blocks] == ["reference_answer"]
-    ref = replies[1].blocks[0].params["result"]
+    # One answer: first the plain "no notice governs this date", then the reference.
+    [reply] = replies
+    assert [b.template for b in reply.blocks] == ["answer", "reference_answer"]
+    assert reply.blocks[0].params["result"].status is Status.NO_POLICY
+    ref = reply.blocks[1].params["result"]
     assert ref.policy_year == 2025
     # 2026-11-25 is a collection-period date; its 2025 counterpart is 2024-11-25 (一、1).
     assert ref.request.payment_date == date(2024, 11, 25)
     for lang in ("zh_Hans", "zh_Hant", "en"):
-        reply = replies[1].model_copy(update={"lang": lang})
-        text = render_reply(reply, "text").text
+        whole = render_reply(reply.model_copy(update={"lang": lang}), "text").text
+        first = render_reply(
+            reply.model_copy(update={"lang": lang, "blocks": reply.blocks[:1]}), "text"
+        ).text
+        assert whole.startswith(first)  # the warning comes first
+        # the reference has a message's room of its own: exactly what it renders alone
+        alone = render_reply(
+            reply.model_copy(update={"lang": lang, "blocks": reply.blocks[1:]}), "text"
+        ).text
+        assert whole == first + "\n\n" + alone
         label = render_template("dialog/reference_label.j2", lang, "text", result=ref)
         intro = render_template("dialog/reference_answer.j2", lang, "text", result=ref, asked=None)
-        assert text.startswith(intro)
-        lines = [line for line in text.removeprefix(intro).splitlines() if line.strip()]
+        assert alone.startswith(intro)
+        lines = [line for line in alone.removeprefix(intro).splitlines() if line.strip()]
         assert lines and all(line.startswith(label) for line in lines), (lang, lines[:3])
-    # The paste-ready version keeps both parts in one message.
+    # The paste-ready version is the same answer.
     again = replay(state, TODAY)
     assert again is not None
     assert [b.template for b in again.blocks] == ["answer", "reference_answer"]

@@ -212,19 +212,22 @@ async def test_every_message_is_valid_telegram_html(bot: BotRunner, api: FakeBot
     assert len(texts(api, CHAT)) >= 6
 
 
-async def test_no_notice_for_the_date_comes_as_two_messages(
+async def test_no_notice_for_the_date_comes_first_in_the_reference_answer(
     bot: BotRunner, api: FakeBotApi
 ) -> None:
-    """No notice on file governs 2026-01-10: first that plain statement, then the answer under
-    the latest notice, labelled as reference; buttons and "plain text" under the second."""
+    """No notice on file governs 2026-01-10: the answer says so first and plainly, then gives
+    the answer under the latest notice, labelled as reference, in the same message (so a
+    forwarded answer keeps the warning); buttons and "plain text" under it."""
     assert changtu_ordinary(date(2026, 1, 10)).status == "no_policy"
-    for text in ("/start changtu", "普通居民", "是", "2026-01-10"):
+    for text in ("/start changtu", "普通居民", "是"):
         await bot.say(CHAT, text)
-    statement, reference = api.sent_messages(CHAT)[-2:]
-    assert "reply_markup" not in statement
-    assert "昌图县" in statement["text"]
+    before_answer = len(api.sent_messages(CHAT))
+    await bot.say(CHAT, "2026-01-10")
+    [reference] = api.sent_messages(CHAT)[before_answer:]
     assert {"c:date", PLAIN_TEXT_OPTION} <= set(option_data(reference))
     assert CHANGTU_DOCUMENT in reference["text"]
+    warning, _, rest = reference["text"].partition("2025年度规定")
+    assert "昌图县" in warning and "2026" in warning and rest  # the warning comes first
 
     before = len(api.requests_for("sendMessage"))
     await bot.click(CHAT, reference["message_id"], PLAIN_TEXT_OPTION)
