@@ -43,7 +43,8 @@ def keyboard(
     return _keyboard(seq, tuple(tuple(row) for row in rows if row), lang, plain_text_button)
 
 
-@lru_cache(maxsize=2048)
+# The largest keyboard (28 buttons) is ~14 KB; 512 of them ~7 MB at worst.
+@lru_cache(maxsize=512)
 def _keyboard(
     seq: int, rows: tuple[tuple[tuple[str, str], ...], ...], lang: str, plain_text_button: bool
 ) -> InlineKeyboardMarkup | None:

@@ -18,9 +18,10 @@ from policies.catalog import Catalog
 from policies.engine import quote
 from policies.result import QuoteRequest, QuoteResult
 
-# Distinct questions remembered (about 2 KB each): more than a county's identities × tiers ×
-# payment dates asked about in a day.
-REMEMBERED: Final = 4096
+# Distinct questions remembered. A result is ~22 KB (notes and cited sources as pydantic
+# models), so 256 cost ~6 MB; at a deadline most people ask one of a few dozen questions
+# (their county, one or two identities, today).
+REMEMBERED: Final = 256
 
 
 @lru_cache(maxsize=REMEMBERED)

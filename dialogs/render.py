@@ -185,7 +185,7 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
-_ANSWERS: Final = _AnswerTexts(1024)
+_ANSWERS: Final = _AnswerTexts(256)  # entries keep their results (~22 KB) alive
 
 
 def _label(option: Option, lang: str) -> str:
