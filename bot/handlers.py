@@ -11,6 +11,7 @@ No policy logic here and no user-facing wording: the dialog decides what to say.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -143,8 +144,15 @@ class Helpdesk:
         if query is None:
             return
         sender = Sender(context.bot)
-        # Acknowledge first: the spinner stops even if the work below fails.
-        await sender.answer_callback(query.id)
+        # The acknowledgement (it stops the button's spinner) goes out alongside the work, not
+        # before it: the answer no longer waits a Bot API round trip for it, and it is sent
+        # even if the work fails (answer_callback never raises).
+        await asyncio.gather(sender.answer_callback(query.id), self._press(update, context))
+
+    async def _press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        sender = Sender(context.bot)
         clicked = query.message if isinstance(query.message, Message) else None
         origin = _origin(update, clicked)
         if origin is None:

@@ -102,7 +102,8 @@ class _AnswerTexts:
         self._texts: OrderedDict[Hashable, tuple[tuple[QuoteResult, ...], str]] = OrderedDict()
 
     def text(self, block: Block, lang: str, markup: Markup, budget: int) -> str:
-        results = tuple(v for v in block.params.values() if isinstance(v, QuoteResult))
+        named = tuple((k, v) for k, v in block.params.items() if isinstance(v, QuoteResult))
+        results = tuple(v for _, v in named)
         try:
             others = tuple(
                 sorted((k, _freeze(v)) for k, v in block.params.items()
@@ -110,7 +111,7 @@ class _AnswerTexts:
             )
         except TypeError:
             return _answer_text(block, lang, markup, budget)
-        key = (block.template, lang, markup, budget, tuple(map(id, results)), others)
+        key = (block.template, lang, markup, budget, tuple((k, id(v)) for k, v in named), others)
         entry = self._texts.get(key)
         if entry is not None and all(a is b for a, b in zip(entry[0], results, strict=True)):
             self._texts.move_to_end(key)
@@ -129,7 +130,8 @@ class _RenderCache:
     parameters (translations, the catalog and Babel's formats are fixed for the process), so
     equal parameters render equal text. Button labels (a question may carry 26) and the
     non-answer blocks (questions, menus, reference views) repeat from user to user and are
-    rendered once; answers are not cached (they are built from each person's own facts).
+    rendered once. Answers go through `_AnswerTexts` instead (their results are compared by
+    identity, not frozen value by value).
     """
 
     def __init__(self, size: int) -> None:

@@ -131,3 +131,23 @@ async def test_a_bug_in_the_bot_gets_an_apology_with_the_hotline(
     assert "RuntimeError" in note["text"] and secret not in note["text"]
     # Nothing was saved for the failed update, and the bot carries on.
     await still_serving(bot, api, CHAT)
+
+
+async def test_a_button_press_is_acknowledged_even_when_its_work_fails(
+    bot: BotRunner, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The acknowledgement goes out alongside the work, not after it: a bug in the step still
+    stops the spinner, and the user gets the apology."""
+    await bot.say(CHAT, "/start changtu")
+    question = last(api, CHAT)
+
+    def broken(replies: Any) -> Any:
+        raise RuntimeError("simulated rendering bug")
+
+    monkeypatch.setattr(handlers, "render_step", broken)
+    answered = len(api.callback_answers)
+    await bot.click(CHAT, question["message_id"], "i:none")
+    assert len(api.callback_answers) == answered + 1
+    assert "12393" in last(api, CHAT)["text"]
+    monkeypatch.undo()
+    await still_serving(bot, api, CHAT)
