@@ -137,8 +137,29 @@ class _RenderCache:
     def __init__(self, size: int) -> None:
         self.size = size
         self._texts: OrderedDict[Hashable, str] = OrderedDict()
+        # In front of it, texts by the identity of immutable parameter values: most values
+        # are the very same objects every time (identity codes and region names from the
+        # catalog, True/False, small ints, the views' cached tables), and comparing them with
+        # `is` skips freezing. Entries keep their values alive, so ids are never reused.
+        self._by_identity: OrderedDict[Hashable, tuple[tuple[object, ...], str]] = OrderedDict()
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
+        values = tuple(params.values())
+        fast = None
+        if all(_immutable(v) for v in values):
+            fast = (name, lang, markup, tuple(params), tuple(map(id, values)))
+            entry = self._by_identity.get(fast)
+            if entry is not None and all(a is b for a, b in zip(entry[0], values, strict=True)):
+                self._by_identity.move_to_end(fast)
+                return entry[1]
+        text = self._render(name, lang, markup, params)
+        if fast is not None:
+            self._by_identity[fast] = (values, text)
+            if len(self._by_identity) > self.size:
+                self._by_identity.popitem(last=False)
+        return text
+
+    def _render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         try:
             # in the parameters' own order: the dialog builds them in a fixed order, and an
             # equal dict built in another order is only a miss
@@ -154,6 +175,17 @@ class _RenderCache:
         else:
             self._texts.move_to_end(key)
         return text
+
+
+def _immutable(value: object) -> bool:
+    """Values whose identity stands for their content: scalars, and frozen dataclasses and
+    models (the views' results, read-only by contract). Lists and dicts never are."""
+    kind = type(value)
+    if kind in _SCALARS or isinstance(value, Decimal | Enum):
+        return True
+    if is_dataclass(value) and not isinstance(value, type):
+        return bool(value.__dataclass_params__.frozen)  # type: ignore[attr-defined]
+    return isinstance(value, BaseModel) and bool(value.model_config.get("frozen"))
 
 
 _SCALARS: Final = frozenset({str, int, bool, float, date, type(None)})

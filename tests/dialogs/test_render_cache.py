@@ -76,11 +76,47 @@ def test_unknown_or_mutable_objects_are_rendered_every_time(
     assert len(calls) == 2
 
 
-def test_least_recently_used_texts_are_dropped(calls: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("wrap", [lambda n: n, lambda n: [n]], ids=["by identity", "by value"])
+def test_least_recently_used_texts_are_dropped(
+    calls: list[dict[str, Any]], wrap: Any
+) -> None:
     cache = _RenderCache(2)
-    for n in (1, 2, 1, 3):  # 2 is now the least recently used
-        cache.render("dialog/x.j2", "en", "html", {"n": n})
+    for n in (1, 2, 1, 3):
+        cache.render("dialog/x.j2", "en", "html", {"n": wrap(n)})
     assert len(calls) == 3
-    cache.render("dialog/x.j2", "en", "html", {"n": 1})  # still cached
-    cache.render("dialog/x.j2", "en", "html", {"n": 2})  # dropped, rendered again
-    assert len(calls) == 4
+    cache.render("dialog/x.j2", "en", "html", {"n": wrap(1)})  # recently used: still cached
+    assert len(calls) == 3
+    for n in (4, 5):
+        cache.render("dialog/x.j2", "en", "html", {"n": wrap(n)})
+    cache.render("dialog/x.j2", "en", "html", {"n": wrap(1)})  # dropped, rendered again
+    assert len(calls) == 6
+    assert len(cache._texts) <= 2 and len(cache._by_identity) <= 2
+
+
+def test_the_same_immutable_objects_skip_freezing(
+    calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = _RenderCache(8)
+    row = Row("a", [Decimal("1")])  # a frozen dataclass: the views' tables are such objects
+    params = {"code": "dibao", "selected": True, "row": row}
+    first = cache.render("dialog/x.j2", "en", "text", params)
+    frozen: list[object] = []
+    real = render._freeze
+    monkeypatch.setattr(render, "_freeze", lambda v: frozen.append(v) or real(v))
+    assert cache.render("dialog/x.j2", "en", "text", dict(params)) == first
+    assert frozen == [] and len(calls) == 1  # found by identity
+    # an equal row that is another object: found by value, not rendered again
+    assert cache.render("dialog/x.j2", "en", "text", {**params, "row": Row("a", [Decimal("1")])}
+                        ) == first
+    assert frozen and len(calls) == 1
+
+
+def test_lists_are_always_compared_by_value(calls: list[dict[str, Any]]) -> None:
+    """A list may change in place between two renders, so its identity proves nothing."""
+    cache = _RenderCache(8)
+    draft = ["dibao"]
+    cache.render("dialog/x.j2", "en", "text", {"draft": draft})
+    draft.append("tekun")
+    cache.render("dialog/x.j2", "en", "text", {"draft": draft})
+    assert [c["draft"] for c in calls] == [["dibao", "tekun"], ["dibao", "tekun"]]
+    assert len(calls) == 2  # rendered again: the value changed
