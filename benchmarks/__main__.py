@@ -1,7 +1,7 @@
 """`python -m benchmarks` (`make bench`): the load benchmark, then the micro-benchmarks.
 
-    python -m benchmarks                     # 200 users, 3 rounds, micro-benchmarks too
-    python -m benchmarks --users 50 --rounds 5
+    python -m benchmarks                     # 200 users, 5 rounds, micro-benchmarks too
+    python -m benchmarks --users 50 --rounds 3
     python -m benchmarks --micro             # only the micro-benchmarks
     python -m benchmarks --load-only         # only the load benchmark
     python -m benchmarks --profile yibao     # one leg with the bot under cProfile
@@ -29,8 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200,
                         help="simulated users at the main load level (200)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="A/B rounds, alternating which bot goes first (3)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="A/B rounds, alternating which bot goes first (5)")
     parser.add_argument("--levels", default="1,25",
                         help="lighter load levels run before the main one, comma-separated "
                              "('' for none; default 1,25)")
