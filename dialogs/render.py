@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -27,6 +27,7 @@ from dialogs.replies import Block, Option, Reply
 from policies.result import QuoteResult
 
 PARAGRAPH_BREAK: Final = "\n\n"
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
             budget = MAX_MESSAGE_LENGTH
         else:
             budget = MAX_MESSAGE_LENGTH - used
-        text = _ANSWERS.text(block, lang, markup, budget)
+        text = _cached_answer_text(block, lang, markup, budget)
         parts.append(text)
         used += len(text) + len(PARAGRAPH_BREAK)
     return PARAGRAPH_BREAK.join(p for p in parts if p)
@@ -86,41 +87,71 @@ def _answer_text(block: Block, lang: str, markup: Markup, budget: int) -> str:
     return intro + PARAGRAPH_BREAK + _quote_text(result, lang, markup, budget, label)
 
 
-class _AnswerTexts:
-    """Answer texts by the QuoteResult objects they render (by identity), LRU.
+def _cached_answer_text(block: Block, lang: str, markup: Markup, budget: int) -> str:
+    """`_answer_text`, remembered by the identity of the QuoteResults it renders.
 
     An answer is the costliest render (a whole quote, every figure cited). Results come from
     `dialogs.quotes.quote_once`, one object per distinct question, so everyone asking the
-    same question shares one rendered text. Keys hold `id()` of the results; each entry keeps
-    its results alive, so an id in a key is never reused by another object while the entry
-    exists (and a hit is checked with `is` all the same). A result made elsewhere is simply
-    a miss.
+    same question shares one rendered text; a result made elsewhere is simply a miss.
     """
+    named = [(k, v) for k, v in block.params.items() if isinstance(v, QuoteResult)]
+    try:
+        others = _freeze({k: v for k, v in block.params.items() if not isinstance(v, QuoteResult)})
+    except TypeError:
+        return _answer_text(block, lang, markup, budget)
+    key = (block.template, lang, markup, budget, tuple(k for k, _ in named), others)
+    results = tuple(v for _, v in named)
+    text = _ANSWERS.get(key, results)
+    if text is None:
+        text = _answer_text(block, lang, markup, budget)
+        _ANSWERS.put(key, results, text)
+    return text
+
+
+class _Lru(Generic[V]):
+    """A bounded mapping that forgets its least recently used entry."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._texts: OrderedDict[Hashable, tuple[tuple[QuoteResult, ...], str]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
 
-    def text(self, block: Block, lang: str, markup: Markup, budget: int) -> str:
-        named = tuple((k, v) for k, v in block.params.items() if isinstance(v, QuoteResult))
-        results = tuple(v for _, v in named)
-        try:
-            others = tuple(
-                sorted((k, _freeze(v)) for k, v in block.params.items()
-                       if not isinstance(v, QuoteResult))
-            )
-        except TypeError:
-            return _answer_text(block, lang, markup, budget)
-        key = (block.template, lang, markup, budget, tuple((k, id(v)) for k, v in named), others)
-        entry = self._texts.get(key)
-        if entry is not None and all(a is b for a, b in zip(entry[0], results, strict=True)):
-            self._texts.move_to_end(key)
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+class _ByIdentity:
+    """Texts by a key plus the identity of the objects they were rendered from.
+
+    Each entry keeps its objects alive, so an id in a key is never reused by another object
+    while the entry exists (and a hit is checked with `is` all the same). Only for objects
+    that cannot change: the same object then stands for the same content.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._entries: _Lru[tuple[tuple[object, ...], str]] = _Lru(size)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, objects: tuple[object, ...]) -> str | None:
+        entry = self._entries.get((key, tuple(map(id, objects))))
+        if entry is not None and all(a is b for a, b in zip(entry[0], objects, strict=True)):
             return entry[1]
-        text = _answer_text(block, lang, markup, budget)
-        self._texts[key] = (results, text)
-        if len(self._texts) > self.size:
-            self._texts.popitem(last=False)
-        return text
+        return None
+
+    def put(self, key: Hashable, objects: tuple[object, ...], text: str) -> None:
+        self._entries.put((key, tuple(map(id, objects))), (objects, text))
 
 
 class _RenderCache:
@@ -130,50 +161,34 @@ class _RenderCache:
     parameters (translations, the catalog and Babel's formats are fixed for the process), so
     equal parameters render equal text. Button labels (a question may carry 26) and the
     non-answer blocks (questions, menus, reference views) repeat from user to user and are
-    rendered once. Answers go through `_AnswerTexts` instead (their results are compared by
-    identity, not frozen value by value).
+    rendered once. Answers go through `_cached_answer_text` instead.
+
+    In front of the texts by value sit texts by identity: most parameter values are the very
+    same objects every time (identity codes and region names from the catalog, True/False,
+    small ints, the views' cached tables), and comparing them with `is` skips freezing.
     """
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._texts: OrderedDict[Hashable, str] = OrderedDict()
-        # In front of it, texts by the identity of immutable parameter values: most values
-        # are the very same objects every time (identity codes and region names from the
-        # catalog, True/False, small ints, the views' cached tables), and comparing them with
-        # `is` skips freezing. Entries keep their values alive, so ids are never reused.
-        self._by_identity: OrderedDict[Hashable, tuple[tuple[object, ...], str]] = OrderedDict()
+        self._by_value: _Lru[str] = _Lru(size)
+        self._by_identity = _ByIdentity(size)
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         values = tuple(params.values())
-        fast = None
-        if all(_immutable(v) for v in values):
-            fast = (name, lang, markup, tuple(params), tuple(map(id, values)))
-            entry = self._by_identity.get(fast)
-            if entry is not None and all(a is b for a, b in zip(entry[0], values, strict=True)):
-                self._by_identity.move_to_end(fast)
-                return entry[1]
-        text = self._render(name, lang, markup, params)
-        if fast is not None:
-            self._by_identity[fast] = (values, text)
-            if len(self._by_identity) > self.size:
-                self._by_identity.popitem(last=False)
-        return text
-
-    def _render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
+        fast = (name, lang, markup, tuple(params)) if all(map(_immutable, values)) else None
+        if fast is not None and (text := self._by_identity.get(fast, values)) is not None:
+            return text
         try:
             # in the parameters' own order: the dialog builds them in a fixed order, and an
             # equal dict built in another order is only a miss
             key = (name, lang, markup, _freeze(params))
         except TypeError:  # a parameter we cannot compare by value: render it every time
             return render_template(name, lang, markup, **params)
-        text = self._texts.get(key)
+        text = self._by_value.get(key)
         if text is None:
             text = render_template(name, lang, markup, **params)
-            self._texts[key] = text
-            if len(self._texts) > self.size:
-                self._texts.popitem(last=False)
-        else:
-            self._texts.move_to_end(key)
+            self._by_value.put(key, text)
+        if fast is not None:
+            self._by_identity.put(fast, values, text)
         return text
 
 
@@ -219,7 +234,7 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
-_ANSWERS: Final = _AnswerTexts(256)  # entries keep their results (~22 KB) alive
+_ANSWERS: Final = _ByIdentity(256)  # entries keep their results (~22 KB each) alive
 
 
 def _label(option: Option, lang: str) -> str:

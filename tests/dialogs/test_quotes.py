@@ -68,13 +68,19 @@ def test_a_remembered_answer_is_the_text_a_fresh_render_gives(
     assert len(calls) == 3
 
 
-def test_the_cache_never_answers_for_an_object_it_does_not_hold() -> None:
-    texts = render._AnswerTexts(1)
+def test_the_cache_never_answers_for_an_object_it_does_not_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(1))
     catalog = load_catalog()
     first = quote(request(), catalog)
     other = quote(request(identities=frozenset()), catalog)
-    one = texts.text(Block(template="answer", params={"result": first}), "en", "text", 4000)
-    two = texts.text(Block(template="answer", params={"result": other}), "en", "text", 4000)
+    one = render._cached_answer_text(answer(first).blocks[0], "en", "text", 4000)
+    two = render._cached_answer_text(answer(other).blocks[0], "en", "text", 4000)
     assert one != two  # size 1: the first entry was dropped, and ids never collide in keys
-    assert texts.text(Block(template="answer", params={"result": first}), "en", "text",
-                      4000) == one
+    assert render._cached_answer_text(answer(first).blocks[0], "en", "text", 4000) == one
+    # an entry is only ever returned for the very objects it was made from
+    cache = render._ByIdentity(4)
+    cache.put("k", (first,), "text of first")
+    assert cache.get("k", (first,)) == "text of first"
+    assert cache.get("k", (quote(request(), catalog),)) is None  # equal, but another object

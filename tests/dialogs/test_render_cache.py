@@ -90,7 +90,7 @@ def test_least_recently_used_texts_are_dropped(
         cache.render("dialog/x.j2", "en", "html", {"n": wrap(n)})
     cache.render("dialog/x.j2", "en", "html", {"n": wrap(1)})  # dropped, rendered again
     assert len(calls) == 6
-    assert len(cache._texts) <= 2 and len(cache._by_identity) <= 2
+    assert len(cache._by_value) <= 2 and len(cache._by_identity) <= 2
 
 
 def test_the_same_immutable_objects_skip_freezing(
