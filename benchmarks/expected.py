@@ -2,8 +2,8 @@
 
 A step's reply is one message or several (a long reply is split, e.g. a long answer for a
 date no notice governs; a question may have no buttons at all), so "the reply has arrived"
-cannot be read off one message. The driver therefore knows in advance
-how many messages each update must produce: the scripts are played once through the same
+cannot be read off one message. The driver therefore knows in advance how many messages
+each update must produce: the scripts are played once through the same
 code the bot runs for an update (`dialogs.engine.step` and `bot.outgoing.render_step`, with
 the bot's clock and the client language Telegram reports), pressing the same buttons the
 load driver will press. Fewer messages within the timeout is a lost reply; any message
