@@ -60,7 +60,7 @@ def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
     assert first is not None and [[b.text for b in row] for row in first.inline_keyboard] == [
         ["昌图县", "双清区"]
     ]
-    # the seq, the labels, the plain-text button and its language each make another keyboard
+    # another seq, or the plain-text button, makes another keyboard
     other_seq = keyboard(4, rows, "zh_Hans", plain_text_button=False)
     assert other_seq is not None
     assert callback_data.decode(other_seq.inline_keyboard[0][0].callback_data) == (

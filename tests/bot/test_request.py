@@ -129,7 +129,7 @@ async def test_parameters_are_posted_as_one_utf8_json_object() -> None:
     assert code == 200 and json.loads(payload) == {"ok": True, "result": True}
     [(content_type, body)] = api.seen
     assert content_type == "application/json"
-    assert "科左后旗".encode() in body  # UTF-8, not \\u escapes or %XX
+    assert "科左后旗".encode() in body  # UTF-8, not \u escapes or %XX
     assert json.loads(body) == {
         "chat_id": 42,
         "text": "科左后旗 <b>400元</b> & 12393",
