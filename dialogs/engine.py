@@ -124,9 +124,7 @@ class _Step:
                 self.state.region = slug
             return [self.ask()]
         if name == "cancel":
-            self.reset(keep_lang=True)
-            self.pre.append(_block("restarted"))
-            return [self.ask()]
+            return [self.restart()]
         if name == "forget":
             self.reset(keep_lang=False)
             return [self.info([_block("forgotten")], with_menu=False)]
@@ -175,13 +173,17 @@ class _Step:
         for name in DialogState.model_fields:
             setattr(self.state, name, getattr(fresh, name))
 
+    def restart(self) -> Reply:
+        """/cancel and the "start over" button: everything but the language is forgotten."""
+        self.reset(keep_lang=True)
+        self.pre.append(_block("restarted"))
+        return self.ask()
+
     def navigate(self, where: str) -> list[Reply]:
         if where == "back":
             return [self.back()]
         if where == "restart":
-            self.reset(keep_lang=True)
-            self.pre.append(_block("restarted"))
-            return [self.ask()]
+            return [self.restart()]
         if where == "help":
             return [self.help()]
         if where == "ask":
