@@ -62,9 +62,8 @@ class DeliveryAwareRequest(HTTPXRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._turns.locked():  # wait for a turn, but not forever
-            wait = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
             try:
-                async with asyncio.timeout(wait):
+                async with asyncio.timeout(_given(pool_timeout, self._pool_timeout)):
                     await self._turns.acquire()
             except TimeoutError:
                 raise NotDelivered(
