@@ -5,13 +5,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test chat bot lint typecheck pytest bench i18n check clean
+.PHONY: test chat bot lint typecheck pytest bench i18n check clean lock
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+
+# The lock pins every runtime and test dependency (and pip/setuptools themselves) to what CI
+# last tested, so a new upstream release never turns a fresh clone red.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(LOCK) pip setuptools wheel
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $(STAMP)
+
+# Refresh the lock: resolve pyproject.toml's ranges afresh in a throwaway venv and pin the result.
+# Run it after changing dependencies (or to take upstream releases), then `make test` and commit.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
+	.lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# pip constraints: every package a fresh clone installs, pinned. Made by \`make lock\`;"; \
+	  echo "# used by the Makefile as \`pip install -c requirements.lock -e '.[test]'\`."; \
+	  .lock-venv/bin/pip freeze --all --exclude-editable; } > $(LOCK)
+	rm -rf .lock-venv
 
 test: $(STAMP)
 	$(BIN)/ruff check .
