@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test chat bot lint typecheck pytest bench i18n check clean lock
+.PHONY: test chat bot web lint typecheck pytest bench i18n check clean lock
 
 LOCK := requirements.lock
 
@@ -52,6 +52,10 @@ chat: $(STAMP)
 
 bot: $(STAMP)
 	$(BIN)/yibao telegram
+
+# The web chat and JSON API on http://127.0.0.1:8000 (`yibao web --help` for options).
+web: $(STAMP)
+	$(BIN)/yibao web
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -26,7 +26,8 @@ Print the deep link that opens the bot with REGION preselected, and write it as 
 
 REGION is a region's Chinese name, a short form (昌图, 科左后旗, 栗子乡…) or a pinyin slug.
 The bot's username comes from --bot-username, else $TELEGRAM_BOT_USERNAME, else Telegram
-itself (getMe with $TELEGRAM_BOT_TOKEN).
+itself (getMe with $TELEGRAM_BOT_TOKEN). With --web-base URL the link and QR code open the
+web chat instead (URL/r/<slug>, served by `yibao web`), reachable without Telegram.
 """
 
 
@@ -42,6 +43,12 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("region", metavar="REGION", help="the region")
     parser.add_argument(
         "--bot-username", metavar="NAME", help="the bot's username, with or without @"
+    )
+    parser.add_argument(
+        "--web-base",
+        metavar="URL",
+        help="the web chat's address (e.g. https://yibao.example.cn): link and QR code open "
+        "the web chat on the region (<URL>/r/<slug>) instead of the Telegram bot",
     )
     parser.add_argument(
         "--out",
@@ -62,6 +69,29 @@ def deep_link(bot_username: str, slug: str) -> str:
     if not _START_PAYLOAD.fullmatch(slug):
         raise ValueError(f"{slug!r} cannot be a /start payload")
     return f"https://t.me/{bot_username}?start={slug}"
+
+
+def web_link(base: str, slug: str) -> str:
+    """The web chat's deep link: <base>/r/<slug> (bot/web opens the chat on that region)."""
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+        raise ValueError(f"{base!r} is not an http(s) URL")
+    if not _START_PAYLOAD.fullmatch(slug):
+        raise ValueError(f"{slug!r} cannot be a path segment")
+    return f"{base.rstrip('/')}/r/{slug}"
+
+
+def _web_link(base: str, slug: str, out: Path | None) -> int:
+    try:
+        link = web_link(base.strip(), slug)
+    except ValueError:
+        print(f"yibao link: --web-base must be an http(s) URL such as https://yibao.example.cn "
+              f"(got {base!r})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = out or Path(f"yibao-{slug}-web.png")
+    write_qr(link, out)
+    print(link)
+    print(f"QR code: {out}", file=sys.stderr)
+    return 0
 
 
 def write_qr(link: str, out: Path) -> None:
@@ -123,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+
+    if args.web_base:
+        return _web_link(args.web_base, slug, args.out)
 
     username = (
         args.bot_username or os.environ.get("TELEGRAM_BOT_USERNAME") or _username_from_telegram()

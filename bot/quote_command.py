@@ -170,6 +170,15 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> d
 
 
 def run(args: argparse.Namespace) -> int:
+    code, text = answer(args)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def answer(args: argparse.Namespace) -> tuple[int, str]:
+    """The exit code and what `yibao quote` prints: the answer (code 0, on stdout) or the
+    messages for input it cannot take (EXIT_BAD_INPUT, on stderr). The web API calls this
+    too, so the HTTP contract is the command's, message for message."""
     from pydantic import ValidationError
 
     from policies.catalog import load_catalog
@@ -180,22 +189,17 @@ def run(args: argparse.Namespace) -> int:
     errors: list[str] = []
     fields = _resolve(args, catalog, errors)
     if errors:
-        print("\n".join(errors), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, "\n".join(errors)
     try:
         result = quote(QuoteRequest(**fields), catalog)
     except (QuoteInputError, ValidationError) as err:
         reason = str(err) if isinstance(err, QuoteInputError) else err.errors()[0]["msg"]
-        print(
-            render_template("cli/impossible_input.j2", args.lang, "text", reason=reason),
-            file=sys.stderr,
+        return EXIT_BAD_INPUT, render_template(
+            "cli/impossible_input.j2", args.lang, "text", reason=reason
         )
-        return EXIT_BAD_INPUT
     if args.format == "json":
-        print(json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2))
-    else:
-        print(render_quote(result, args.lang, "text"))
-    return 0
+        return 0, json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2)
+    return 0, render_quote(result, args.lang, "text")
 
 
 # -- the JSON shape ------------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The web application: the chat page, the reference pages and the JSON API on Starlette.
+
+`create_app(settings)` builds it; `yibao web` serves it with uvicorn (bot/web/command.py).
+Routes:
+
+    GET  /                      the chat, where the conversation stands
+    GET  /r/<region>            a new conversation on that region (volunteers' links, QR codes)
+    POST /chat                  a button press or typed text
+    POST /forget                "删除我的信息": the stored conversation is deleted
+    GET  /answer                the current answer on a page of its own
+    GET  /ref, /ref/<region>    reference pages (identity table, notes, sources; printable)
+    GET  /compare?identity=ID   one group across the regions
+    POST /api/v1/quote          `yibao quote --format json` over HTTP
+    GET  /api/v1/regions, /api/v1/openapi.json, /healthz
+    GET  /static/…              the stylesheet and the small script (no third-party requests)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot import database_url
+from bot.clock import today_in_china
+from bot.store import StateStore
+from bot.web import api, openapi
+from bot.web.chat import Chat
+from bot.web.reference import Reference
+from bot.web.security import AccessLog, BodyLimit, RateLimit, SecurityHeaders
+
+STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
+MAX_BODY: Final = 16 * 1024  # a form post or a quote request is well under 2 KB
+
+
+class WebSettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    database: Path
+    # Per client: this many requests at once, refilled at this rate (a person tapping fast
+    # makes ~1 request a second; a hotline desk behind one address makes a few).
+    rate_burst: int = 60
+    rate_per_second: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
+        env = os.environ if env is None else env
+        try:
+            database = database_url.from_env(env).path
+        except database_url.DatabaseUrlError as err:
+            raise WebSettingsError(str(err)) from None
+        raw = env.get("YIBAO_WEB_RATE", "").strip()
+        if not raw:
+            return cls(database=database)
+        burst, _, rate = raw.partition("/")
+        try:
+            return cls(database=database, rate_burst=int(burst), rate_per_second=float(rate))
+        except ValueError:
+            raise WebSettingsError(
+                f"YIBAO_WEB_RATE={raw!r} must be BURST/PER_SECOND, e.g. 60/5"
+            ) from None
+
+
+def create_app(
+    settings: WebSettings, today: Callable[[], date] = today_in_china
+) -> Starlette:
+    store = StateStore(settings.database)
+    chat = Chat(store, today)
+    reference = Reference(today)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.open()
+        try:
+            yield
+        finally:
+            await store.close()
+
+    async def schema(request: Request) -> Response:
+        return JSONResponse(openapi.document())
+
+    routes = [
+        Route("/", chat.page, methods=["GET"]),
+        Route("/r/{region}", chat.deep_link, methods=["GET"]),
+        Route("/chat", chat.post, methods=["POST"]),
+        Route("/forget", chat.forget, methods=["POST"]),
+        Route("/answer", chat.answer, methods=["GET"]),
+        Route("/ref", reference.index, methods=["GET"]),
+        Route("/ref/{region}", reference.region, methods=["GET"]),
+        Route("/compare", reference.compare, methods=["GET"]),
+        Route("/api/v1/quote", api.quote, methods=["POST"]),
+        Route("/api/v1/regions", api.regions, methods=["GET"]),
+        Route("/api/v1/openapi.json", schema, methods=["GET"]),
+        Route("/healthz", api.healthz, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.store = store
+    # Outermost first: every response gets the headers and a log line, even a 413 or 429.
+    app.add_middleware(RateLimit, burst=settings.rate_burst,
+                       per_second=settings.rate_per_second)
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    return app

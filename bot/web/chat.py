@@ -1,0 +1,228 @@
+"""The chat page: the dialog over plain HTML forms, state in the bot's store.
+
+Every request: find the session (cookie), load its state, `step` the dialog, save, render
+the replies into the page. Buttons are <button name="option"> in a form carrying the reply's
+seq, so a stale page's button is told "this question has moved on" exactly as in Telegram;
+free text is a text field; both work with JavaScript off (full page loads), and the small
+script in static/ only swaps the page in place. Nothing here decides what to say.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Final
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.store import StateStore
+from bot.web import session
+from bot.web.rendering import WebReply, render_page, render_web
+from dialogs.engine import Choice, Command, Text, language, replay, step
+from dialogs.rendering import LANGUAGES, normalise_lang
+from dialogs.replies import Reply
+from dialogs.state import DialogState
+from policies.catalog import load_catalog
+
+log = logging.getLogger("bot.web.chat")
+
+Event = Text | Choice | Command
+
+MAX_TEXT: Final = 500  # characters of one typed message (the dialog reads at most 2,000)
+MAX_FIELDS: Final = 8
+_OPTION: Final = re.compile(r"[\x21-\x7e]{1,40}")  # the dialog's option ids
+_SEQ: Final = re.compile(r"\d{1,10}")
+_LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+
+
+def accept_language(header: str | None) -> str | None:
+    """The first language in Accept-Language (by q) that the helpdesk speaks, as sent."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header[:512].split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if _LANG_TAG.fullmatch(tag) and tag.split("-")[0].split("_")[0].lower() in ("zh", "en"):
+            ranked.append((-quality, index, tag))
+    return min(ranked)[2][:16] if ranked else None
+
+
+def _lang_param(request: Request) -> str | None:
+    value = request.query_params.get("lang")
+    return value if value in LANGUAGES else None
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    try:
+        fields = parse_qs(raw.decode("utf-8"), max_num_fields=MAX_FIELDS, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {name: values[0] for name, values in fields.items() if values}
+
+
+class Chat:
+    def __init__(self, store: StateStore, today: Callable[[], date]) -> None:
+        self.store = store
+        self.today = today
+        self.locks = session.SessionLocks()
+
+    # -- routes ---------------------------------------------------------------------------
+
+    async def page(self, request: Request) -> Response:
+        """GET /: the conversation where it stands (a new one for a new visitor)."""
+        return await self._show(request, region=None)
+
+    async def deep_link(self, request: Request) -> Response:
+        """GET /r/<region>: a fresh conversation with the region chosen (volunteers' links)."""
+        text = str(request.path_params["region"])[:64]
+        region = load_catalog().resolve_region(text)
+        if region is None:
+            response = await self._show(request, region=None)
+            response.status_code = 404
+            return response
+        return await self._show(request, region=region)
+
+    async def post(self, request: Request) -> Response:
+        """POST /chat: a button (option + seq) or typed text (a leading "/" is a command)."""
+        sid = session.session_of(request)
+        form = _form(await request.body())
+        if not session.csrf_ok(sid, form.get("csrf")):
+            return self._expired(request)
+        assert sid is not None
+        client_lang = accept_language(request.headers.get("accept-language"))
+        today = self.today()
+        notice = None
+        event: Event
+        option, seq, text = form.get("option"), form.get("seq", ""), form.get("text")
+        if option is not None:
+            if not _OPTION.fullmatch(option):
+                option = "?"  # no question has it: "this question has moved on"
+            event = Choice(option=option, seq=int(seq) if _SEQ.fullmatch(seq) else None,
+                           today=today, client_lang=client_lang)
+        elif text is not None and len(text) > MAX_TEXT:
+            notice = "too_long"
+            event = Choice(option="n:ask", today=today, client_lang=client_lang)
+        elif text is not None and text.strip().startswith("/"):
+            name, _, arg = text.strip()[1:].partition(" ")
+            name = name.lower()[:32]
+            if name == "forget":
+                return await self._delete(request, sid)
+            event = Command(name=name, arg=arg[:100], today=today, client_lang=client_lang)
+        elif text is not None and text.strip():
+            event = Text(text=text, today=today, client_lang=client_lang)
+        else:
+            event = Choice(option="n:ask", today=today, client_lang=client_lang)
+        key = session.store_key(sid)
+        async with self.locks.hold(key):
+            conversation = await self.store.get(key)
+            state, replies = step(conversation.state, event)
+            await self.store.put(key, state)
+        log.info("web step: event=%s stage=%s replies=%s", event.kind, state.stage.value,
+                 ",".join(r.kind for r in replies))
+        return self._page(request, sid, state, replies, notice=notice)
+
+    async def forget(self, request: Request) -> Response:
+        """POST /forget ("删除我的信息"): the stored conversation is deleted, as /forget."""
+        sid = session.session_of(request)
+        form = _form(await request.body())
+        if not session.csrf_ok(sid, form.get("csrf")):
+            return self._expired(request)
+        assert sid is not None
+        return await self._delete(request, sid)
+
+    async def _delete(self, request: Request, sid: str) -> Response:
+        key = session.store_key(sid)
+        async with self.locks.hold(key):
+            conversation = await self.store.get(key)
+            _, replies = step(conversation.state, Command(name="forget", today=self.today()))
+            await self.store.delete(key)
+        log.info("web forget: conversation deleted")
+        lang = replies[0].lang if replies else "zh_Hans"
+        html = render_page(
+            "chat.j2", lang, replies=[render_web(r) for r in replies], csrf=None,
+            region=None, notice=None, forgotten=True,
+        )
+        response = HTMLResponse(html)
+        session.clear_cookie(response, request)
+        return response
+
+    async def answer(self, request: Request) -> Response:
+        """GET /answer: the current answer on a page of its own (to read, print or copy)."""
+        sid = session.session_of(request)
+        if sid is None:
+            return RedirectResponse("/", status_code=303)
+        conversation = await self.store.get(session.store_key(sid))
+        reply = replay(conversation.state, self.today())
+        if reply is None:
+            return RedirectResponse("/", status_code=303)
+        html = render_page("answer.j2", reply.lang, reply=render_web(reply),
+                           region=conversation.state.region)
+        return HTMLResponse(html)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _show(self, request: Request, region: str | None) -> Response:
+        sid = session.session_of(request)
+        new_cookie = sid is None
+        sid = sid or session.new_session_id()
+        key = session.store_key(sid)
+        today = self.today()
+        client_lang = accept_language(request.headers.get("accept-language"))
+        asked_lang = _lang_param(request)
+        async with self.locks.hold(key):
+            state = (await self.store.get(key)).state
+            if region is not None or state == DialogState():
+                # a new conversation: with the language asked for in the link, if any
+                state = DialogState(lang=asked_lang or state.lang)
+                state, replies = step(
+                    state, Command(name="start", arg=region or "", today=today,
+                                   client_lang=client_lang)
+                )
+            elif asked_lang is not None and asked_lang != language(state):
+                state, replies = step(
+                    state, Choice(option=f"l:{asked_lang}", today=today, client_lang=client_lang)
+                )
+            else:
+                # where it stands: the current question asked again, or the answer
+                state, replies = step(
+                    state, Choice(option="n:ask", today=today, client_lang=client_lang)
+                )
+            await self.store.put(key, state)
+        response = self._page(request, sid, state, replies, notice=None)
+        if new_cookie:
+            session.set_cookie(response, request, sid)
+        return response
+
+    def _page(
+        self,
+        request: Request,
+        sid: str,
+        state: DialogState,
+        replies: list[Reply],
+        notice: str | None,
+    ) -> HTMLResponse:
+        rendered: list[WebReply] = [render_web(r) for r in replies]
+        lang = replies[-1].lang if replies else normalise_lang(state.lang)
+        html = render_page(
+            "chat.j2", lang, replies=rendered, csrf=session.csrf_token(sid),
+            region=state.region, notice=notice, forgotten=False, max_text=MAX_TEXT,
+        )
+        response = HTMLResponse(html)
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    def _expired(self, request: Request) -> Response:
+        lang = normalise_lang(
+            _lang_param(request) or accept_language(request.headers.get("accept-language"))
+        )
+        return HTMLResponse(render_page("expired.j2", lang), status_code=403)
