@@ -5,8 +5,9 @@ function the `yibao` console script calls, with the settings from the environmen
 (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL, YIBAO_STATE_DB). With `--no-flood-limit` the
 overall 30 messages/second cap of the bot's rate limiter (`bot.ratelimit.OVERALL_MAX_RATE`)
 is set to 0 ("no limit") before the bot builds its Application; everything else in the
-limiter (RetryAfter retries, per-chat pauses, the per-group limit) stays. The echo bot gets the same treatment, so neither bot waits on the limiter and
-the comparison measures the bots' own work (the README's performance section says why).
+limiter (RetryAfter retries, per-chat pauses, the per-group limit) stays. The echo bot
+gets the same treatment (AIORateLimiter's overall cap lifted), so neither bot waits on the
+limiter and the comparison measures the bots' own work (README "Performance" says why).
 """
 
 from __future__ import annotations
