@@ -38,6 +38,11 @@ class Tree:
         self.documents = root / "documents"
         shutil.copytree(DATA_DIR, self.data, ignore=shutil.ignore_patterns("*.cases.yaml"))
         shutil.copytree(DOCUMENTS_DIR, self.documents)
+        # Only 昌图 2025 on file for 昌图, whatever else ships later: the draft starts from it.
+        for path in (self.data / "changtu").glob("*.yaml"):
+            if path.name != "2025.yaml":
+                path.unlink()
+        (self.documents / "changtu-2026.txt").unlink(missing_ok=True)
         self.notice = root / "incoming" / "changtu-2026.txt"
         self.notice.parent.mkdir()
         shifted = shift_years((DOCUMENTS_DIR / "changtu-2025.txt").read_text("utf-8"))
