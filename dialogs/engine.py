@@ -289,6 +289,8 @@ class _Step:
                 return self.intent(facts.intent)
             if stage is Stage.IDENTITIES and _unsure(text):
                 return [self.explain_identities()]
+            if half is None and _states_a_fact(facts):
+                return [self.ask(record=False)]  # said again what we know: nothing to fix
             return [self.fail(half)]
         if half is not None:
             self.pre.append(half)
@@ -874,6 +876,20 @@ def _changes(old: DialogState, new: DialogState) -> list[dict[str, Any]]:
         if before is not None and after is not None and before != after:
             out.append({"what": name, "value": after})
     return out
+
+
+def _states_a_fact(facts: MessageFacts) -> bool:
+    return bool(
+        facts.region
+        or facts.identities
+        or facts.ordinary
+        or facts.birth_date
+        or facts.payment_date
+        or facts.other_dates
+        or facts.tier
+        or facts.insured_last_year is not None
+        or facts.lapsed_years is not None
+    )
 
 
 def _unsure(text: str) -> bool:

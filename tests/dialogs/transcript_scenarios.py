@@ -112,9 +112,9 @@ SCENARIOS = [
         "shuangqing-free-text",
         date(2025, 6, 1),
         {
-            "zh_Hans": ["双清区 刑满释放人员 今天交", "是"],
-            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "是"],
-            "en": ["shuangqing, released prisoner, paying today", "yes"],
+            "zh_Hans": ["双清区 刑满释放人员 今天交", "去年没参保", "1"],
+            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "去年沒參保", "1"],
+            "en": ["shuangqing, released prisoner, paying today", "not insured last year", "1"],
         },
     ),
     # 丰都县栗子乡: a college student, 一档 assumed and 二档 priced, then 二档 chosen; 低保 一档
@@ -137,9 +137,13 @@ SCENARIOS = [
         "fengdu-free-text",
         date(2025, 1, 10),
         {
-            "zh_Hans": ["丰都 一档 城乡低保对象 1月15号交", "是", "/compare 低保"],
-            "zh_Hant": ["豐都 一檔 城鄉低保對象 1月15號交", "是", "/compare 低保"],
-            "en": ["fengdu, tier 1, dibao, paying on 15 Jan 2025", "yes", "/compare dibao"],
+            "zh_Hans": ["丰都 一档 城乡低保对象 1月15号交", "去年参保了", "/compare 低保"],
+            "zh_Hant": ["豐都 一檔 城鄉低保對象 1月15號交", "去年參保了", "/compare 低保"],
+            "en": [
+                "fengdu, tier 1, dibao, paying on 15 Jan 2025",
+                "insured last year",
+                "/compare dibao",
+            ],
         },
     ),
     Scenario(
