@@ -1,5 +1,8 @@
 """Reference pages for volunteers: a region's table and notes, and one group across regions.
 
+A region's page adds, per notice on file, its payment periods with their first and last days
+and the waiting-period rules, as the notice's own clauses (bot/web/notice_sheet.py).
+
 Each page is made of the dialog's own views (`dialogs.views`: the identity table, the short
 answers from the notice, the notices on file, the comparison) rendered by the dialog's own
 templates, the same blocks /table, /compare and /sources show in the chat, so a printed page
@@ -22,6 +25,7 @@ from dialogs.rendering import LANGUAGES, normalise_lang
 from dialogs.replies import Block
 from policies.catalog import load_catalog
 
+from .notice_sheet import notice_sheets
 from .rendering import render_blocks, render_page
 
 # The pages change only with the data files; they differ by language.
@@ -78,6 +82,7 @@ class Reference:
         html = render_page(
             "reference_region.j2", lang, slug=slug,
             region_name=catalog.latest(slug).data.region.name, sections=sections,
+            sheets=notice_sheets(catalog, slug, lang),
         )
         return HTMLResponse(html, headers=HEADERS)
 

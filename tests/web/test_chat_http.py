@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,22 @@ def test_reference_pages(client: TestClient) -> None:
     assert "昌图县" in page.text and "低保" in page.text
     assert client.get("/ref/changtu?lang=en").text.count("ordinary resident") >= 1
     assert client.get("/ref/火星").status_code == 404
+    # the payment periods and waiting rules, as the notice's own clauses
+    from policies.catalog import load_catalog
+
+    catalog = load_catalog()
+    data = catalog.latest("changtu").data
+    fixed = data.waiting.fixed_clause
+    assert fixed is not None and fixed.startswith("national:")  # 昌图 defers to the national rule
+    national = catalog.national_clauses[fixed.removeprefix("national:")]
+    assert html_escape(national.label) in page.text
+    if national.quote:
+        assert html_escape(national.quote) in page.text
+    for clause_id in data.windows[0].clauses:
+        quote = next(c.quote for c in data.clauses if c.id == clause_id)
+        assert html_escape(quote) in page.text
+    for window in data.windows:
+        assert html_escape(window.label.zh_Hans) in page.text
     index = client.get("/ref")
     assert all(f'href="/ref/{slug}"' in index.text for slug in ("changtu", "shuangqing"))
     compare = client.get("/compare?identity=dibao")

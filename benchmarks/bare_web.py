@@ -1,0 +1,52 @@
+"""The floor for the web leg of `make bench`: a bare Starlette app on the same uvicorn
+settings as `yibao web`, answering every request with one fixed HTML page.
+
+    python -m benchmarks.bare_web --port P
+
+Same server (uvicorn, asyncio loop, h11, no access log, proxy headers on), same middleware
+count is not copied on purpose: the floor is what serving a page costs with no helpdesk in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+# About the size of a chat page with a question and its buttons (4 KB).
+PAGE = ("<!doctype html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>bare"
+        "</title></head><body><main>" + "<p>居民医保缴费助手</p>" * 180 + "</main></body></html>")
+
+
+async def page(request: Request) -> Response:
+    await request.body()
+    return HTMLResponse(PAGE)
+
+
+def create_app() -> Starlette:
+    return Starlette(routes=[
+        Route("/", page, methods=["GET"]),
+        Route("/r/{region}", page, methods=["GET"]),
+        Route("/chat", page, methods=["POST"]),
+        Route("/healthz", page, methods=["GET"]),
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bare_web")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, access_log=False,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
+                log_config=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
