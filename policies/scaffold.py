@@ -83,7 +83,11 @@ class Draft:
     def yaml_text(self) -> str:
         draft = {
             "started": f"yibao policies new, {date.today().isoformat()}",
-            "from": self.started_from.name if self.started_from else None,
+            "from": (
+                f"{self.started_from.parent.name}/{self.started_from.name}"
+                if self.started_from
+                else None
+            ),
             "review": self.review,
         }
         head = (
