@@ -395,7 +395,7 @@ def build(
         {
             "field": "document",
             "why": "read off the notice by the program: compare title, number, issuer, date "
-            "and implements with the notice",
+            "and implements with the notice; add valid_until where it states one (有效期)",
         }
     ]
     if previous is None:
