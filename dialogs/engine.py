@@ -23,7 +23,7 @@ from dialogs.state import DialogState, Stage
 from dialogs.understanding.message import Intent, MessageFacts, understand
 from dialogs.understanding.numerals import find_year_counts, parse_chinese_int
 from policies.catalog import Catalog, LoadedPolicy, load_catalog
-from policies.engine import QuoteInputError
+from policies.engine import ORDINARY, QuoteInputError
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Status
 
 log = logging.getLogger("dialogs.engine")
@@ -135,7 +135,7 @@ class _Step:
         if name == "table":
             return [self.table(self.catalog.resolve_region(arg) if arg else None)]
         if name == "compare":
-            return [self.compare(self.catalog.resolve_identity(arg) if arg else None)]
+            return [self.compare(self._comparable(arg) if arg else None)]
         if name == "sources":
             return [self.sources()]
         self.pre.append(_block("unknown_command", command=name[:32]))
@@ -249,6 +249,8 @@ class _Step:
         stage = self.state.stage
         if stage is Stage.COMPARE and facts.identities:
             return [self.compare(facts.identities[0])]
+        if stage is Stage.COMPARE and facts.ordinary:
+            return [self.compare(ORDINARY)]
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
@@ -323,16 +325,27 @@ class _Step:
             birth = others.pop(0)
         if payment is None and others:
             payment = others.pop(0)
+        assumed: dict[str, date] = {}  # one "no year given" notice for the whole message
         if birth is not None and birth.value is not None:
             if birth.value > self.today:
                 return _block("birth_in_future", day=birth.value)
             state.birth_date = birth.value
             if birth.year_inferred:
-                self.pre.append(_block("year_assumed", day=birth.value))
+                assumed["birth"] = birth.value
         if payment is not None and payment.value is not None:
-            state.payment_date = payment.value
+            value = payment.value
+            if (
+                payment.year_inferred
+                and state.birth_date is not None
+                and ("newborn" in (state.identities or []))
+            ):
+                # a newborn pays after birth: "2025年1月3日出生 2月10号交" is 2025-02-10
+                value = _first_on_or_after(value, state.birth_date)
+            state.payment_date = value
             if payment.year_inferred:
-                self.pre.append(_block("year_assumed", day=payment.value))
+                assumed["payment"] = value
+        if assumed:
+            self.pre.append(_block("year_assumed", **assumed))
         if (
             state.birth_date is not None
             and state.payment_date is not None
@@ -515,10 +528,20 @@ class _Step:
         return out
 
     def _all_identities(self) -> list[str]:
+        """What /compare offers: ordinary residents, newborns, then every group a notice names."""
         named: set[str] = set()
         for region in self.catalog.regions():
             named |= set(identities_of(self.catalog, region))
-        return [code for code in self.catalog.identities if code in named and code != "newborn"]
+        extra = views.COMPARABLE_EXTRA
+        return [*extra, *[c for c in self.catalog.identities if c in named and c not in extra]]
+
+    def _comparable(self, text: str) -> str | None:
+        """/compare's argument: an identity, or ordinary residents ("普通居民", "ordinary")."""
+        code = self.catalog.resolve_identity(text)
+        if code is not None:
+            return code
+        facts = understand(text, self.today, self.catalog)
+        return ORDINARY if facts.ordinary or text.strip().lower() == ORDINARY else None
 
     def ask_language(self) -> Reply:
         self.state.seq += 1
@@ -663,7 +686,7 @@ class _Step:
     def compare(self, identity: str | None) -> Reply:
         if identity is None and self.state.identities and len(self.state.identities) == 1:
             identity = self.state.identities[0]
-        if identity is None or identity not in self.catalog.identities:
+        if identity is None or identity not in (*self.catalog.identities, ORDINARY):
             self.state.resume = self.state.stage
             self.state.stage = Stage.COMPARE
             self.state.seq += 1
@@ -716,6 +739,18 @@ def _count(text: str, facts: MessageFacts) -> int | None:
     stripped = text.strip().rstrip("年")
     value = parse_chinese_int(stripped) if stripped else None
     return value
+
+
+def _first_on_or_after(day: date, earliest: date) -> date:
+    """`day`'s month and day in the first year that puts it on or after `earliest`."""
+    for year in range(earliest.year, day.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 Feb in a common year
+            continue
+        if candidate >= earliest:
+            return candidate
+    return day
 
 
 def _shift_years(day: date, years: int) -> date:
