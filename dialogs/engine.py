@@ -605,20 +605,7 @@ class _Step:
 
     def reference(self, result: QuoteResult) -> QuoteResult | None:
         """The same question under the latest notice on file, on the equivalent day."""
-        assert self.state.payment_date is not None
-        latest = self.catalog.latest(result.region)
-        shifted = reference_day(latest, self.state.payment_date)
-        if shifted is None:
-            return None
-        birth = self.state.birth_date
-        if birth is not None and "newborn" in (self.state.identities or []):
-            # A newborn's answer hinges on the days since birth; keep them.
-            birth = _shift_years(birth, shifted.year - self.state.payment_date.year)
-        request = self.request(shifted).model_copy(update={"birth_date": birth})
-        try:
-            return quote_once(self.catalog, request)
-        except QuoteInputError:
-            return None
+        return views.reference_for(self.catalog, result)
 
     def answer_options(self) -> list[Option]:
         state = self.state
@@ -751,32 +738,3 @@ def _first_on_or_after(day: date, earliest: date) -> date:
         if candidate >= earliest:
             return candidate
     return day
-
-
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 Feb in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
-def reference_day(policy: LoadedPolicy, day: date) -> date | None:
-    """The day in the latest notice's year that plays the role `day` plays in its own year.
-
-    Autumn dates are collection-period dates for the next year, so a shift that lands in the
-    collection window wins over one that lands in the late part of the year.
-    """
-    first = policy.first_payment_day
-    last = policy.data.coverage_end
-    candidates = []
-    for years in range(-60, 61):
-        shifted = _shift_years(day, years)
-        if first <= shifted <= last:
-            candidates.append(shifted)
-    if not candidates:
-        return None
-    collection = [w for w in policy.data.windows if w.kind == "collection"]
-    for shifted in candidates:
-        if any(w.start <= shifted <= w.end for w in collection):
-            return shifted
-    return candidates[0]

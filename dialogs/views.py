@@ -17,8 +17,9 @@ from functools import lru_cache
 from typing import Final
 
 from dialogs.flow import identities_of
+from dialogs.quotes import quote_once
 from policies.catalog import Catalog, LoadedPolicy
-from policies.engine import ORDINARY, expand_identities, quote
+from policies.engine import ORDINARY, QuoteInputError, expand_identities, quote
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Source, Status
 
 
@@ -401,6 +402,55 @@ def faq(catalog: Catalog, region: str, topic: str) -> FaqAnswer:
         document=data.document.citation,
         items=items,
     )
+
+
+def reference_day(policy: LoadedPolicy, day: date) -> date | None:
+    """The day in the latest notice's year that plays the role `day` plays in its own year.
+
+    Autumn dates are collection-period dates for the next year, so a shift that lands in the
+    collection window wins over one that lands in the late part of the year.
+    """
+    first = policy.first_payment_day
+    last = policy.data.coverage_end
+    candidates = []
+    for years in range(-60, 61):
+        shifted = _shift_years(day, years)
+        if first <= shifted <= last:
+            candidates.append(shifted)
+    if not candidates:
+        return None
+    collection = [w for w in policy.data.windows if w.kind == "collection"]
+    for shifted in candidates:
+        if any(w.start <= shifted <= w.end for w in collection):
+            return shifted
+    return candidates[0]
+
+
+def _shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 Feb in a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def reference_for(catalog: Catalog, result: QuoteResult) -> QuoteResult | None:
+    """For a no_policy answer: the same question under the latest notice on file, on the day
+    that plays the same role in its year (None when no day does, or the question cannot be
+    asked there). A newborn's answer hinges on the days since birth, so the birth date moves
+    with the payment date; the reference's intro says so (dialog/reference_answer.j2)."""
+    request = result.request
+    latest = catalog.latest(result.region)
+    shifted = reference_day(latest, request.payment_date)
+    if shifted is None:
+        return None
+    birth = request.birth_date
+    if birth is not None and "newborn" in request.identities:
+        birth = _shift_years(birth, shifted.year - request.payment_date.year)
+    moved = request.model_copy(update={"payment_date": shifted, "birth_date": birth})
+    try:
+        return quote_once(catalog, moved)
+    except QuoteInputError:
+        return None
 
 
 def status_is_answer(result: QuoteResult) -> bool:
