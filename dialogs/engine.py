@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import flow, views
 from dialogs.flow import identities_of
+from dialogs.glossary import glossary_across_regions, glossary_entries, regions_not_naming
 from dialogs.quotes import quote_once
 from dialogs.rendering.languages import normalise_lang
 from dialogs.replies import Block, Option, Reply
@@ -59,7 +60,17 @@ class Command(_EventBase):
 
 Event = Annotated[Text | Choice | Command, Field(discriminator="kind")]
 
-COMMANDS = ("start", "help", "cancel", "lang", "table", "compare", "sources", "forget")
+COMMANDS = (
+    "start",
+    "help",
+    "cancel",
+    "lang",
+    "table",
+    "compare",
+    "sources",
+    "glossary",
+    "forget",
+)
 
 
 def language(state: DialogState) -> str:
@@ -138,6 +149,8 @@ class _Step:
             return [self.compare(self._comparable(arg) if arg else None)]
         if name == "sources":
             return [self.sources()]
+        if name == "glossary":
+            return [self.glossary(arg)]
         self.pre.append(_block("unknown_command", command=name[:32]))
         return [self.ask()]
 
@@ -557,11 +570,30 @@ class _Step:
         )
 
     def explain_identities(self) -> Reply:
-        """ "Not sure": each group in one line, in the region's own wording."""
+        """ "Not sure": the region's glossary (each group in the notice's own words)."""
         assert self.state.region is not None
-        table = views.identity_table(self.catalog, self.state.region)
-        self.pre.append(_block("identities_explained", table=table))
+        entries = glossary_entries(self.catalog, self.state.region)
+        self.pre.append(_block("glossary", glossaries=[entries], asked=None, missing=()))
         return self.ask(record=False)
+
+    def glossary(self, arg: str) -> Reply:
+        """/glossary [term]: one term in the current region (or every region), or the
+        current region's whole glossary."""
+        code = self.catalog.resolve_identity(arg) if arg else None
+        region = self.state.region
+        if code is not None and region is not None:
+            found = glossary_entries(self.catalog, region, (code,))
+            glossaries = [found] if found.entries else glossary_across_regions(self.catalog, code)
+        elif code is not None:
+            glossaries = glossary_across_regions(self.catalog, code)
+        elif region is not None:
+            glossaries = [glossary_entries(self.catalog, region)]
+        else:
+            self.pre.append(_block("choose_region_first"))
+            return self.ask()
+        missing = regions_not_naming(self.catalog, code) if code and len(glossaries) > 1 else ()
+        block = _block("glossary", glossaries=glossaries, asked=code, missing=missing)
+        return self.info([block])
 
     # -- the answer -------------------------------------------------------------------------
 

@@ -222,6 +222,8 @@ def _freeze(value: object) -> Hashable:
         return (type(value), value.value)
     if isinstance(value, list | tuple):
         return (type(value), tuple(_freeze(v) for v in value))
+    if isinstance(value, frozenset):  # e.g. QuoteRequest.identities in the views' rows
+        return (frozenset, frozenset(_freeze(v) for v in value))
     if isinstance(value, dict):
         return (dict, tuple((_freeze(k), _freeze(v)) for k, v in value.items()))
     if is_dataclass(value) and not isinstance(value, type):

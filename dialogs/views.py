@@ -236,6 +236,19 @@ def identity_table(catalog: Catalog, region: str) -> IdentityTable:
     )
 
 
+@lru_cache(maxsize=1024)
+def group_row(catalog: Catalog, region: str, code: str) -> TableRow:
+    """One group's row as the region's table would show it (also for groups the table leaves
+    out, such as those a notice names only in its scope)."""
+    for row in identity_table(catalog, region).rows:
+        if row.identity == code:
+            return row
+    policy = catalog.latest(region)
+    start, _, _ = _collection(policy)
+    tiers: list[int | None] = [t.number for t in policy.data.tiers] or [None]
+    return _quote_row(catalog, policy, code, start, tiers)
+
+
 @dataclass(frozen=True)
 class ComparisonRow:
     region: str

@@ -78,8 +78,20 @@ def test_the_plain_text_button_gives_the_short_answer() -> None:
 
 def test_yibao_quote_format_short() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "quote", "--region", "昌图", "--identity", "低保边缘"]
-        + ["--date", "2025-03-10", "--format", "short"],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "quote",
+            "--region",
+            "昌图",
+            "--identity",
+            "低保边缘",
+            "--date",
+            "2025-03-10",
+            "--format",
+            "short",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
