@@ -195,7 +195,7 @@ async def test_command_menus_are_set_per_language(bot: BotRunner, api: FakeBotAp
     default = api.commands()
     english = api.commands(language_code="en")
     chinese = api.commands(language_code="zh")
-    names = ["start", "help", "cancel", "lang", "table", "compare", "sources", "forget"]
+    names = ["start", "help", "cancel", "lang", "table", "compare", "sources", "glossary", "forget"]
     for menu in (default, english, chinese):
         assert [c["command"] for c in menu] == names
     assert default == chinese
