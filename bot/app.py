@@ -1,16 +1,18 @@
 """Building the python-telegram-bot Application that serves the dialog.
 
-One Application: the token and (optionally) a self-hosted Bot API base URL, AIORateLimiter
-for Telegram's flood limits and 429 retries, concurrent updates serialised per conversation,
-handlers for every dialog command, text and buttons, an error handler, and at start-up the
-localised command menus.
+One Application: the token and (optionally) a self-hosted Bot API base URL, a per-chat rate
+limiter for Telegram's flood limits and 429 retries (bot.ratelimit), conversations served
+fairly and each in order (bot.conversations), handlers for every dialog command, text and
+buttons, an error handler, and at start-up the localised command menus.
 
-`run_polling`/`run_webhook` call post_init and post_shutdown; code that drives the
-Application by hand (the end-to-end tests) must call them too (see tests/e2e/conftest.py).
+Polling is `bot.polling.Poller` (not PTB's Updater, which cannot move past an update it
+fails to parse): `serve_polling` runs it the way `run_polling` runs the Updater. Code that
+drives the Application by hand (the end-to-end tests) uses `start`/`stop` below.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,6 @@ from typing import Any, Final, TypeAlias
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -35,7 +36,10 @@ from telegram.request import HTTPXRequest
 from bot.clock import today_in_china
 from bot.conversations import ConversationUpdateProcessor
 from bot.handlers import Helpdesk
+from bot.health import Counters
 from bot.logs import quiet_noisy_loggers
+from bot.polling import Poller
+from bot.ratelimit import ChatRateLimiter
 from bot.request import DeliveryAwareRequest
 from bot.settings import Settings
 from bot.store import StateStore
@@ -64,7 +68,7 @@ MAX_CONCURRENT_UPDATES: Final = 64
 # connections cost httpcore's pool more per request than they gain (bot.request); 16 still
 # carries over 100 requests/s at a 150 ms round trip, far above Telegram's ~30 messages/s.
 MAX_CONCURRENT_REQUESTS: Final = 16
-RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (AIORateLimiter)
+RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (bot.ratelimit)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,13 @@ def build_application(
     timeouts = timeouts or Timeouts()
     quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
     store = StateStore(settings.state_db)
-    helpdesk = Helpdesk(store, today, settings.admin_ids)
+    counters = Counters()
+    helpdesk = Helpdesk(store, today, settings.admin_ids, counters=counters)
+    processor = ConversationUpdateProcessor(
+        max_concurrent_updates,
+        on_flood=lambda update: helpdesk.slow_down(application.bot, update),
+        on_dropped=lambda update: helpdesk.dropped(update),
+    )
 
     async def post_init(application: BotApplication) -> None:
         await store.open()
@@ -118,8 +128,8 @@ def build_application(
                 pool_timeout=timeouts.pool,
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(ConversationUpdateProcessor(max_concurrent_updates))
+        .rate_limiter(ChatRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(processor)
         .job_queue(None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -129,8 +139,64 @@ def build_application(
     if settings.base_file_url:
         builder = builder.base_file_url(settings.base_file_url)
     application: BotApplication = builder.build()
+    application.bot_data["counters"] = counters
+    application.bot_data["helpdesk"] = helpdesk
     add_handlers(application, helpdesk)
     return application
+
+
+def counters_of(application: BotApplication) -> Counters:
+    counters = application.bot_data["counters"]
+    assert isinstance(counters, Counters)
+    return counters
+
+
+async def start(application: BotApplication, *, poll_timeout: int = 30) -> Poller:
+    """initialize, post_init, start, then poll: what run_polling does, with our Poller."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    poller = Poller(application, allowed_updates=ALLOWED_UPDATES,
+                    counters=counters_of(application), timeout=poll_timeout)
+    await poller.start()
+    return poller
+
+
+async def stop(application: BotApplication, poller: Poller | None) -> None:
+    """Stop fetching, finish what was fetched, close the store: a clean stop loses nothing."""
+    if poller is not None:
+        await poller.stop()
+    if application.running:
+        await application.stop()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+    await application.shutdown()
+    log.info("stopped; %s", counters_of(application).as_dict())
+
+
+async def serve_polling(application: BotApplication) -> None:
+    """Poll until SIGINT/SIGTERM (or a rejected token, raised as InvalidToken)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    poller: Poller | None = None
+    try:
+        poller = await start(application)
+        polling = asyncio.ensure_future(poller.wait())
+        stop_wait = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({polling, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if polling.done():
+            polling.result()  # InvalidToken and the like
+        else:
+            polling.cancel()
+    finally:
+        if application._initialized:  # initialize failed: nothing to stop
+            await stop(application, poller)
 
 
 def add_handlers(application: BotApplication, helpdesk: Helpdesk) -> None:
@@ -143,6 +209,11 @@ def add_handlers(application: BotApplication, helpdesk: Helpdesk) -> None:
         MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, helpdesk.on_text)
     )
     application.add_handler(CallbackQueryHandler(helpdesk.on_button))
+    # Photos, stickers, voice, files, captions: say what the bot can read.
+    application.add_handler(
+        MessageHandler(new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                       helpdesk.on_other)
+    )
     application.add_error_handler(helpdesk.on_error)
 
 

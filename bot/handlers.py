@@ -24,11 +24,12 @@ from telegram.ext import ContextTypes
 
 from bot import callback_data
 from bot.conversations import key_of
+from bot.health import Counters
 from bot.outgoing import Outgoing, Rendered, render, render_plain, render_step
 from bot.sender import EditResult, Sender
 from bot.store import StateStore
 from dialogs.engine import Choice, Command, Text, replay, step
-from dialogs.rendering import normalise_lang
+from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
 
 log = logging.getLogger("bot.handlers")
@@ -109,10 +110,13 @@ class Helpdesk:
         store: StateStore,
         today: Callable[[], date],
         admin_ids: frozenset[int] = frozenset(),
+        *,
+        counters: Counters | None = None,
     ) -> None:
         self.store = store
         self.today = today
         self.admin_ids = admin_ids
+        self.counters = counters or Counters()
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -181,6 +185,30 @@ class Helpdesk:
                            client_lang=origin.user_lang)
         await self._dialog(context.bot, origin, event)
 
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, sticker, voice message, file or captioned media: say what we can read."""
+        origin = _origin(update)
+        if origin is None or (not origin.private and not _for_the_bot(update, context.bot)):
+            return
+        await self._notice(context.bot, origin, ONLY_TEXT_TEMPLATE)
+
+    async def slow_down(self, bot: Bot, update: object) -> None:
+        """Told once to a flooding chat (bot.conversations): wait for each answer."""
+        origin = _origin(update) if isinstance(update, Update) else None
+        if origin is None:
+            return
+        self.counters.flood_notices += 1
+        await self._notice(bot, origin, SLOW_DOWN_TEMPLATE)
+
+    def dropped(self, update: object) -> None:
+        self.counters.dropped_messages += 1
+
+    async def _notice(self, bot: Bot, origin: Origin, template: str) -> None:
+        lang = normalise_lang(origin.user_lang)
+        text = render_template(template, lang, "text").strip()
+        await Sender(bot).send(origin.chat_id, Outgoing(text=text, html=False),
+                               reply_to=origin.reply_to)
+
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log, apologise with the hotline, tell the admins; never raise."""
         error = context.error
@@ -192,6 +220,7 @@ class Helpdesk:
                 log.error("error outside an update", exc_info=error)
             return
         update_id = update.update_id if isinstance(update, Update) else None
+        self.counters.failed_updates += 1
         # The traceback, but no chat or user id and no message text next to it.
         log.error("error while handling update %s", update_id, exc_info=error)
         origin = _origin(update) if isinstance(update, Update) else None
@@ -286,6 +315,17 @@ class Helpdesk:
                 await bot.send_message(admin, note)
             except TelegramError as err:
                 log.warning("could not notify admin: %s", type(err).__name__)
+
+
+ONLY_TEXT_TEMPLATE = "dialog/only_text.j2"
+SLOW_DOWN_TEMPLATE = "dialog/slow_down.j2"
+
+
+def _for_the_bot(update: Update, bot: Bot) -> bool:
+    """In a group, media is for the bot only when it replies to one of the bot's messages."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    return bool(replied and replied.from_user and replied.from_user.id == bot.id)
 
 
 # Used only when even the error template cannot be rendered (see _apologise).

@@ -78,13 +78,14 @@ def _webhook_problems(args: argparse.Namespace, secret: str | None) -> list[str]
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
     import importlib.util
     import os
     from urllib.parse import urlparse
 
     from telegram.error import InvalidToken
 
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import ALLOWED_UPDATES, build_application, serve_polling
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
 
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             )
         else:
             # Pending updates are kept: messages sent while the bot was down get answers.
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            asyncio.run(serve_polling(application))
     except InvalidToken:
         print(
             "yibao telegram: Telegram rejected TELEGRAM_BOT_TOKEN (revoked, or a typo?). "

@@ -21,8 +21,11 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot import app as bot_app
 from bot import callback_data
-from bot.app import ALLOWED_UPDATES, BotApplication, Timeouts, build_application
+from bot.app import BotApplication, Timeouts, build_application
+from bot.health import Counters
+from bot.polling import Poller
 from bot.settings import Settings
 from tests.e2e.fake_bot_api import FakeBotApi
 
@@ -43,6 +46,7 @@ class BotRunner:
         self.api = api
         self.db_path = db_path
         self.application: BotApplication | None = None
+        self.poller: Poller | None = None
         self._done: set[str] = set()  # "u<update id>" / "q<callback query id>"
         self._changed = asyncio.Condition()
         #: 400 descriptions a test provokes on purpose; any other 400 fails the test.
@@ -62,26 +66,20 @@ class BotRunner:
     async def start(self) -> None:
         application = build_application(self.settings, today=lambda: TODAY, timeouts=TIMEOUTS)
         application.add_handler(TypeHandler(Update, self._record), group=99)
-        await application.initialize()
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=5, allowed_updates=ALLOWED_UPDATES
-        )
+        self.poller = await bot_app.start(application, poll_timeout=5)
         self.application = application
 
     async def stop(self) -> None:
         application, self.application = self.application, None
         if application is None:
             return
-        assert application.updater is not None
-        await application.updater.stop()
-        await application.stop()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
-        await application.shutdown()
+        await bot_app.stop(application, self.poller)
+        self.poller = None
+
+    @property
+    def counters(self) -> Counters:
+        assert self.application is not None
+        return bot_app.counters_of(self.application)
 
     async def _record(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._changed:

@@ -458,6 +458,7 @@ class _Fault:
     retry_after: int
     delay: float | None
     performed: bool
+    chat_id: int | None = None  # only calls for this chat (None: every call)
 
 
 @dataclass
@@ -885,8 +886,10 @@ class FakeBotApi:
         retry_after: int = 1,
         delay: float | None = None,
         performed: bool = False,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail.
+        """Make the next ``times`` calls of ``method`` fail (with ``chat_id``: its calls for
+        that chat only, as Telegram's per-chat flood limits do).
 
         * ``"429"``: ``429 Too Many Requests: retry after N`` with ``parameters.retry_after``;
           the request is not performed.
@@ -908,7 +911,7 @@ class FakeBotApi:
         if times < 1:
             raise ValueError("times must be >= 1")
         self._faults.setdefault(canonical, []).append(
-            _Fault(kind, times, retry_after, delay, performed)
+            _Fault(kind, times, retry_after, delay, performed, chat_id)
         )
 
     def clear_faults(self) -> None:
@@ -989,7 +992,7 @@ class FakeBotApi:
         if canonical is None:
             return await self._finish(call, _error_response(404, "Not Found"))
 
-        fault = self._take_fault(canonical)
+        fault = self._take_fault(canonical, params)
         if fault is not None:
             call.fault = fault.kind
             if fault.kind == "429":
@@ -1036,14 +1039,18 @@ class FakeBotApi:
             return _error_response(500, f"Internal Server Error: FakeBotApi bug: {exc!r}")
         return web.json_response({"ok": True, "result": result})
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str, params: JSON) -> _Fault | None:
         queue = self._faults.get(method)
         if not queue:
             return None
-        fault = queue[0]
+        fault = next(
+            (f for f in queue if f.chat_id is None or f.chat_id == params.get("chat_id")), None
+        )
+        if fault is None:
+            return None
         fault.remaining -= 1
         if fault.remaining <= 0:
-            queue.pop(0)
+            queue.remove(fault)
         return fault
 
     def _serve_file(self, rest: str) -> web.Response:
