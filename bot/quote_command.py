@@ -139,7 +139,11 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> d
     region = catalog.resolve_region(args.region)
     if region is None:
         names = catalog.region_labels()
-        regions = [(labels[0], [*labels[1:], slug]) for slug, labels in names.items()]
+        # The labels already end with the pinyin slug: each name once.
+        regions = [
+            (labels[0], list(dict.fromkeys([*labels[1:], slug])))
+            for slug, labels in names.items()
+        ]
         errors.append(
             render_template(
                 "cli/unknown_region.j2", lang, "text", text=args.region, regions=regions

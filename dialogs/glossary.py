@@ -1,30 +1,26 @@
-"""The glossary: what each identity category a notice names means there, in its own words.
+"""The glossary: what each identity category means, in the words of the notice that names it.
 
-For every group a region's notice names (`dialogs.flow.identities_of`, and the groups it names
-only in its scope of enrolment), an entry holds the
-group as the notice prints it, every clause of the notice that lists or defines it (quoted
-verbatim, cited by document and clause label), the figures the calculator gives it (the very
-row of the region's identity table, so the glossary can never disagree with /table or an
-answer), and what the national texts on file say about the term. They define none of the
-categories (policies/documents/national-context.md quotes waiting-period, subsidy and
-hotline rules only), so `national` is empty for every entry today and the rendering says so
-instead of inventing a definition; a national definition would be a Source marked national.
+`glossary_entries(catalog, region, lang)` and `glossary_entry(catalog, region, code, lang)`
+are what the dialog calls (a question about a term, "什么是低保边缘家庭？", `/glossary [term]`,
+and the identity question's "not sure" button); render the list with the "dialog/glossary.j2"
+block (`entries=`, `region=`).
 
-Public API:
-    glossary_entries(catalog, region, identities=None) -> Glossary
-        every group of the region's notice (or only `identities`), data only, any language
-    glossary_across_regions(catalog, identity) -> list[Glossary]
-        one group in every region on file that names it (a term asked without a region)
-    regions_not_naming(catalog, identity) -> tuple[tuple[str, TableRow], ...]
-        the regions whose notice does not name it, with the price that applies there
-Render a Glossary with the "dialog/glossary.j2" block (`glossary=`); the dialog offers it as
-the identity question's "not sure" answer, and for /glossary and questions about a term.
+For each group a region's notice names (`dialogs.flow.identities_of`, and the groups it names
+only in its scope of enrolment) an entry holds the group as the notice prints it, every
+clause of the notice that lists or defines it (quoted verbatim, cited by document and clause
+label), the figures the calculator gives it (the very row of the region's identity table, so
+the glossary never disagrees with /table or an answer), and what the national texts on file
+say about the term. They define none of the categories (policies/documents/national-context.md
+quotes waiting-period, subsidy and hotline rules only), so `national_sources` is empty today
+and the rendering says so instead of inventing a definition. A region whose notice does not
+name the group gets an entry with `named` false and the row saying whose price applies there
+(a group it belongs to, or the ordinary standard). Without a region, the registry's names
+stand, marked national (`national`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,30 +35,19 @@ _SPACE = re.compile(r"\s+")  # the notices' texts space digits ("伤残程度 1-
 @dataclass(frozen=True)
 class GlossaryEntry:
     identity: str  # canonical code
-    term: str  # the registry's name (the same in every region)
-    printed: tuple[str, ...]  # the group as this notice prints it (one or more wordings)
-    clauses: tuple[Source, ...]  # the notice's clauses naming the group, verbatim
-    row: TableRow  # the figures, exactly as the region's /table shows them
-    national: tuple[Source, ...] = ()  # national definitions on file (none today)
-
-
-@dataclass(frozen=True)
-class Glossary:
-    region: str
-    region_name: str
-    policy_year: int
-    document: str
-    entries: tuple[GlossaryEntry, ...]
+    label: str  # as the notice prints it, or the registry's name
+    region_name: str | None  # None: no region (the registry's name, national)
+    sources: tuple[Source, ...]  # the notice's clauses naming the group, verbatim
+    national: bool  # no regional wording: the registry's name stands
+    region: str | None = None
+    term: str = ""  # the registry's name (the same in every region)
+    printed: tuple[str, ...] = ()  # every wording of the notice for it, where verbatim
+    row: TableRow | None = None  # the figures, as the region's /table shows them
+    named: bool = True  # False: this region's notice does not name the group
+    policy_year: int | None = None
+    document: str | None = None
     tiers: tuple[str, ...] = ()  # the figures' tiers, where the region has them
-
-    @property
-    def clauses(self) -> tuple[Source, ...]:
-        """Every clause the entries cite, once each, in the order first cited."""
-        seen: dict[tuple[str, str], Source] = {}
-        for entry in self.entries:
-            for source in entry.clauses:
-                seen.setdefault((source.clause_id, source.quote), source)
-        return tuple(seen.values())
+    national_sources: tuple[Source, ...] = ()  # national definitions on file (none today)
 
 
 def _source(policy: LoadedPolicy, clause_id: str) -> Source:
@@ -107,64 +92,77 @@ def _naming(policy: LoadedPolicy, code: str) -> tuple[list[str], list[str]]:
             add(None, override.clause)
     if code == "newborn" and data.newborn is not None:
         add(None, data.newborn.within_clause)
-    return printed, clauses
+    return printed, [c for c in clauses if c in policy.clauses]
 
 
-def _entries(catalog: Catalog, region: str, codes: Iterable[str]) -> tuple[GlossaryEntry, ...]:
-    policy = catalog.latest(region)
-    entries = []
-    for code in codes:
-        printed, clause_ids = _naming(policy, code)
-        entries.append(
-            GlossaryEntry(
-                identity=code,
-                term=catalog.identities[code].zh,
-                printed=tuple(printed),
-                clauses=tuple(_source(policy, c) for c in clause_ids),
-                row=group_row(catalog, region, code),
-            )
-        )
-    return tuple(entries)
-
-
-@lru_cache(maxsize=256)
-def glossary_entries(
-    catalog: Catalog, region: str, identities: tuple[str, ...] | None = None
-) -> Glossary:
-    """The region's glossary: every group its notice names, or only `identities` (in the
-    registry's order; a group the notice does not name has no entry)."""
+def _named_codes(catalog: Catalog, region: str) -> list[str]:
     data = catalog.latest(region).data
     # the groups with rules of their own, then those named only in the notice's scope
     named = set(identities_of(catalog, region)) | {s.identity for s in data.scope_identities}
-    ordered = [c for c in catalog.identities if c in named]
-    codes = ordered if identities is None else [c for c in ordered if c in identities]
-    return Glossary(
-        region=region,
+    return [c for c in catalog.identities if c in named]
+
+
+def _entry(catalog: Catalog, region: str, code: str) -> GlossaryEntry:
+    policy = catalog.latest(region)
+    data = policy.data
+    printed, clause_ids = _naming(policy, code)
+    term = catalog.identities[code].zh
+    return GlossaryEntry(
+        identity=code,
+        label=printed[0] if printed else term,
         region_name=data.region.name,
+        sources=tuple(_source(policy, c) for c in clause_ids),
+        national=False,
+        region=region,
+        term=term,
+        printed=tuple(printed),
+        row=group_row(catalog, region, code),
+        named=code in _named_codes(catalog, region),
         policy_year=data.insurance_year,
         document=data.document.citation,
-        entries=_entries(catalog, region, codes),
         tiers=tuple(t.label for t in data.tiers),
     )
 
 
-@lru_cache(maxsize=256)
-def glossary_across_regions(catalog: Catalog, identity: str) -> list[Glossary]:
-    """One group's entry in every region whose notice names it."""
-    out = []
-    for region in catalog.regions():
-        glossary = glossary_entries(catalog, region, (identity,))
-        if glossary.entries:
-            out.append(glossary)
-    return out
-
-
-@lru_cache(maxsize=256)
-def regions_not_naming(catalog: Catalog, identity: str) -> tuple[tuple[str, TableRow], ...]:
-    """(region name, row) for each region whose notice does not name the group: the row says
-    whose price applies there (a group it belongs to, or the ordinary standard)."""
-    return tuple(
-        (catalog.latest(region).data.region.name, group_row(catalog, region, identity))
-        for region in catalog.regions()
-        if not glossary_entries(catalog, region, (identity,)).entries
+def _national(catalog: Catalog, code: str) -> GlossaryEntry:
+    name = catalog.identities[code].zh
+    return GlossaryEntry(
+        identity=code, label=name, region_name=None, sources=(), national=True, term=name
     )
+
+
+@lru_cache(maxsize=64)
+def _entries(catalog: Catalog, region: str | None) -> tuple[GlossaryEntry, ...]:
+    if region is None:
+        return tuple(_national(catalog, code) for code in catalog.identities)
+    return tuple(_entry(catalog, region, code) for code in _named_codes(catalog, region))
+
+
+def glossary_entries(catalog: Catalog, region: str | None, lang: str) -> list[GlossaryEntry]:
+    """Every group the region's notice names (the registry's names without a region).
+
+    `lang` is accepted for the dialog's sake: the entries are data, the same in every
+    language (the notice's words stay Chinese; the template translates the rest)."""
+    del lang
+    return list(_entries(catalog, region))
+
+
+@lru_cache(maxsize=256)
+def _one(catalog: Catalog, region: str | None, code: str) -> tuple[GlossaryEntry, ...]:
+    if region is not None and code in _named_codes(catalog, region):
+        return (_entry(catalog, region, code),)
+    naming = [r for r in catalog.regions() if code in _named_codes(catalog, r)]
+    if not naming:
+        return (_national(catalog, code),)
+    others = [r for r in catalog.regions() if r not in naming]
+    return tuple(_entry(catalog, r, code) for r in [*naming, *others])
+
+
+def glossary_entry(
+    catalog: Catalog, region: str | None, code: str, lang: str
+) -> list[GlossaryEntry]:
+    """One group: the region's wording; without a region (or where the region's notice does
+    not name it) every notice's wording of it, then the notices that do not name it with the
+    price that applies there; the national name where no notice words it."""
+    del lang
+    return list(_one(catalog, region, code))

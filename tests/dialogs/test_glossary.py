@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dialogs.flow import identities_of
-from dialogs.glossary import glossary_across_regions, glossary_entries, regions_not_naming
+from dialogs.glossary import glossary_entries, glossary_entry
 from dialogs.rendering import LANGUAGES
 from policies.catalog import load_catalog
 from tests.dialogs.test_views import _amounts, _expected, _expected_newborn, _run, _text
@@ -33,18 +33,18 @@ def _notice(region: str) -> str:
 def test_every_named_group_has_an_entry_quoting_the_notice(region: str) -> None:
     data = CATALOG.latest(region).data
     named = set(identities_of(CATALOG, region)) | {s.identity for s in data.scope_identities}
-    glossary = glossary_entries(CATALOG, region)
-    assert {e.identity for e in glossary.entries} == named
+    entries = glossary_entries(CATALOG, region, "zh_Hans")
+    assert {e.identity for e in entries} == named
     notice = _notice(region)
-    for entry in glossary.entries:
-        assert entry.clauses, entry.identity
-        for source in entry.clauses:
+    for entry in entries:
+        assert entry.sources and entry.named and not entry.national, entry.identity
+        for source in entry.sources:
             assert _squeezed(source.quote) in notice, (region, entry.identity, source.clause_id)
             assert source.document == data.document.citation and not source.national
         # the wording shown "as printed" is the notice's
         for label in entry.printed:
-            assert any(_squeezed(label) in _squeezed(s.quote) for s in entry.clauses), label
-        assert entry.national == ()  # national-context.md defines no group
+            assert any(_squeezed(label) in _squeezed(s.quote) for s in entry.sources), label
+        assert entry.national_sources == ()  # national-context.md defines no group
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -53,16 +53,16 @@ def test_the_not_sure_button_shows_the_glossary_with_the_calculators_figures(lan
         _, replies = _run(f"/start {region}", "!i:unsure", lang=lang)
         text = _text(replies)
         assert "ordinary:" not in text and "ordinary" not in text.replace("ordinary resident", "")
-        glossary = glossary_entries(CATALOG, region)
+        entries = glossary_entries(CATALOG, region, lang)
         lines = [x for x in text.splitlines() if x.startswith("• ")]
-        assert len(lines) == len(glossary.entries)
-        for entry, line in zip(glossary.entries, lines, strict=True):
+        assert len(lines) == len(entries)
+        for entry, line in zip(entries, lines, strict=True):
             if entry.identity == "newborn":
                 expected = _expected_newborn(region)
             else:
                 expected = {e for e in _expected(region, entry.identity) if e is not None}
             assert set(_amounts(line, lang)) == expected, (region, entry.identity, line)
-        for source in glossary.clauses:
+        for source in {s for e in entries for s in e.sources}:
             assert f"“{source.quote}”" in text  # verbatim, once per clause
             assert text.count(f"“{source.quote}”") == 1
         # the national meaning, marked as national: there is none on file, and it says so
@@ -73,14 +73,13 @@ def test_the_not_sure_button_shows_the_glossary_with_the_calculators_figures(lan
 def test_a_term_asked_across_regions_names_each_notices_wording() -> None:
     _, replies = _run("/glossary 低保边缘家庭", lang="zh_Hans")
     text = _text(replies)
-    for glossary in glossary_across_regions(CATALOG, "dibao_edge"):
-        assert glossary.region_name in text
-        for entry in glossary.entries:
-            for label in entry.printed:
-                assert label in text
+    entries = glossary_entry(CATALOG, None, "dibao_edge", "zh_Hans")
+    for entry in entries:
+        assert entry.region_name in text
+        for label in entry.printed:
+            assert label in text
     # 乌拉特前旗's 2024 notice does not name 低保边缘家庭: there the ordinary standard applies
-    missing = dict(regions_not_naming(CATALOG, "dibao_edge"))
-    assert set(missing) == {"乌拉特前旗"}
+    assert {e.region_name for e in entries if not e.named} == {"乌拉特前旗"}
     [line] = [x for x in text.splitlines() if x.startswith("• 乌拉特前旗")]
     assert "普通标准" in line and "400元" in line
 
@@ -92,6 +91,8 @@ def test_a_term_in_the_current_region_gives_that_regions_words_only() -> None:
     assert "昌图" not in text
 
 
-def test_glossary_without_region_or_term_asks_for_the_region() -> None:
+def test_glossary_without_region_or_term_gives_the_national_names_marked_national() -> None:
     _, replies = _run("/glossary", lang="zh_Hans")
-    assert "choose_region_first" in [b.template for r in replies for b in r.blocks]
+    text = _text(replies)
+    for identity in CATALOG.identities.values():
+        assert f"• {identity.zh}（全国通用类别" in text
