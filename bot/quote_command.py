@@ -112,9 +112,10 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "short", "json"),
         default="text",
-        help="text: the plain-text answer to paste (default); json: one JSON object",
+        help="text: the plain-text answer to paste (default); short: one SMS-sized paragraph "
+        "(at most 200 characters in Chinese); json: one JSON object",
     )
     parser.set_defaults(handler=run)
 
@@ -204,7 +205,20 @@ def answer(args: argparse.Namespace) -> tuple[int, str]:
         )
     if args.format == "json":
         return 0, json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2)
+    if args.format == "short":
+        return 0, short_answer(result, args.lang, catalog)
     return 0, render_quote(result, args.lang, "text")
+
+
+def short_answer(result: QuoteResult, lang: str, catalog: Catalog) -> str:
+    """`--format short`: the answer in one SMS; with no notice for the date, the latest
+    notice's answer under its reference label, as the chat gives it."""
+    from dialogs.rendering.short import render_short
+    from dialogs.views import reference_for
+    from policies.result import Status
+
+    reference = reference_for(catalog, result) if result.status is Status.NO_POLICY else None
+    return render_short(result, lang, "text", reference=reference)
 
 
 # -- the JSON shape ------------------------------------------------------------------------
