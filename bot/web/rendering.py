@@ -3,9 +3,9 @@
 The dialog's templates already render every reply to Telegram HTML: every inserted value
 escaped, and only <b>, <i>, <u> and <code> emitted (tests/dialogs checks that grid). That is
 valid HTML too, so the web takes that text and adds only what a page needs: paragraphs and
-line breaks. No sentence, figure or policy decision is made here. The paste-ready plain text
-(the copy button) is the dialog's own "text" rendering, as the Telegram "plain text" button
-sends it.
+line breaks. No sentence, figure or policy decision is made here. The paste-ready text (the
+copy button) is the dialog's short answer, as the Telegram "plain text" button sends it; the
+full-answer page has the whole answer as plain text too.
 
 The pages themselves (chat, answer, reference, comparison) are Jinja templates under
 bot/web/templates/, translated from the same catalogs as the dialog (locales/).
@@ -21,7 +21,7 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup
 
-from dialogs.render import render_reply
+from dialogs.render import render_reply, render_short_reply
 from dialogs.rendering import Lang, normalise_lang, translations
 from dialogs.replies import Block, Reply
 
@@ -45,7 +45,8 @@ class WebReply:
     rows: list[list[Button]]
     columns: int
     seq: int
-    plain: str | None  # answers only: the paste-ready text the copy button copies
+    plain: str | None  # answers only: the short paste-ready text the copy button copies
+    full_plain: str | None  # answers only: the whole answer as plain text
 
 
 def paragraphs(telegram_html: str) -> Markup:
@@ -60,7 +61,9 @@ def paragraphs(telegram_html: str) -> Markup:
 def render_web(reply: Reply) -> WebReply:
     """One dialog reply for the chat page."""
     html = render_reply(reply, "html")
-    plain = render_reply(reply, "text").text if reply.kind == "answer" else None
+    full_plain = render_reply(reply, "text").text if reply.kind == "answer" else None
+    # the same text as Telegram's "plain text" button: the short answer, one SMS long
+    plain = (render_short_reply(reply) or full_plain) if full_plain is not None else None
     return WebReply(
         kind=html.kind,
         html=paragraphs(html.text),
@@ -68,6 +71,7 @@ def render_web(reply: Reply) -> WebReply:
         columns=max(1, min(3, reply.columns)),
         seq=html.seq,
         plain=plain,
+        full_plain=full_plain,
     )
 
 

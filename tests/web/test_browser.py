@@ -164,9 +164,15 @@ def test_the_copy_button_copies_the_paste_ready_answer(
     page.get_by_text("已复制").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == plain
     assert "<b>" not in plain and "昌图县" in plain
-    # the full answer has a page of its own, with the same text to copy
+    expected = cli_json("--region", "changtu", "--identity", "dibao_edge",
+                        "--date", TODAY.isoformat())
+    assert amount_text(expected, "zh_Hans") in plain
+    # the short answer: one SMS-sized paste that still names region, amount and source
+    assert len(plain) < len(page.locator("section.reply-answer .bubble").inner_text())
+    # the full answer has a page of its own, with the whole text to copy
     page.get_by_role("link", name="完整答案").click()
-    assert page.locator("textarea#plain").input_value() == plain
+    full = page.locator("textarea#plain").input_value()
+    assert len(full) > len(plain) and "昌图县" in full
 
 
 def test_a_deep_link_opens_the_chat_on_its_region(web_server: WebServer, browser: Any) -> None:
