@@ -224,19 +224,15 @@ def answer(args: argparse.Namespace) -> tuple[int, str]:
     try:
         result = quote(QuoteRequest(**fields), catalog)
     except InsuranceYearError as err:
-        print(
-            render_template(
-                "cli/insurance_year.j2",
-                args.lang,
-                "text",
-                year=fields["insurance_year"],
-                day=fields["payment_date"],
-                on_file=any(year == fields["insurance_year"] for year, _, _ in err.periods),
-                periods=err.periods,
-            ),
-            file=sys.stderr,
+        return EXIT_BAD_INPUT, render_template(
+            "cli/insurance_year.j2",
+            args.lang,
+            "text",
+            year=fields["insurance_year"],
+            day=fields["payment_date"],
+            on_file=any(year == fields["insurance_year"] for year, _, _ in err.periods),
+            periods=err.periods,
         )
-        return EXIT_BAD_INPUT
     except (QuoteInputError, ValidationError) as err:
         reason = str(err) if isinstance(err, QuoteInputError) else err.errors()[0]["msg"]
         return EXIT_BAD_INPUT, render_template(

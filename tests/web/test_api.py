@@ -105,6 +105,13 @@ def test_request_schema_is_the_request_model(client: TestClient) -> None:
           "--identity", "newborn"]),
         ({"region": "昌图", "date": "2025-03-10", "lang": "en"},
          ["--region", "昌图", "--date", "2025-03-10", "--lang", "en"]),
+        # the insurance year asked for, accepted or refused as the command does
+        ({"region": "丰都", "date": "2025-10-15", "insurance_year": 2026},
+         ["--region", "丰都", "--date", "2025-10-15", "--insurance-year", "2026"]),
+        ({"region": "丰都", "date": "2025-10-15", "insurance_year": 2025},
+         ["--region", "丰都", "--date", "2025-10-15", "--insurance-year", "2025"]),
+        ({"region": "昌图", "date": "2025-03-10", "insurance_year": 2031},
+         ["--region", "昌图", "--date", "2025-03-10", "--insurance-year", "2031"]),
     ],
 )
 def test_refusals_carry_the_commands_message(
