@@ -25,7 +25,7 @@ from dialogs.state import DialogState, Stage
 from dialogs.understanding.message import Intent, MessageFacts, understand
 from dialogs.understanding.numerals import find_year_counts, parse_chinese_int
 from policies.catalog import Catalog, LoadedPolicy, load_catalog
-from policies.engine import QuoteInputError
+from policies.engine import ORDINARY, QuoteInputError
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Status
 
 log = logging.getLogger("dialogs.engine")
@@ -151,7 +151,7 @@ class _Step:
         if name == "table":
             return [self.table(self.catalog.resolve_region(arg) if arg else None)]
         if name == "compare":
-            return [self.compare(self.catalog.resolve_identity(arg) if arg else None)]
+            return [self.compare(self._comparable(arg) if arg else None)]
         if name == "sources":
             return [self.sources()]
         if name == "glossary":
@@ -286,6 +286,8 @@ class _Step:
         stage = self.state.stage
         if stage is Stage.COMPARE and facts.identities:
             return [self.compare(facts.identities[0])]
+        if stage is Stage.COMPARE and facts.ordinary:
+            return [self.compare(ORDINARY)]
         if facts.place is not None and facts.region is None:
             hotline = self.catalog.national.hotline
             regions = [name for _, name in self._regions()]
@@ -412,16 +414,27 @@ class _Step:
             birth = others.pop(0)
         if payment is None and others:
             payment = others.pop(0)
+        assumed: dict[str, date] = {}  # one "no year given" notice for the whole message
         if birth is not None and birth.value is not None:
             if birth.value > self.today:
                 return _block("birth_in_future", day=birth.value)
             state.birth_date = birth.value
             if birth.year_inferred:
-                self.pre.append(_block("year_assumed", day=birth.value))
+                assumed["birth"] = birth.value
         if payment is not None and payment.value is not None:
-            state.payment_date = payment.value
+            value = payment.value
+            if (
+                payment.year_inferred
+                and state.birth_date is not None
+                and ("newborn" in (state.identities or []))
+            ):
+                # a newborn pays after birth: "2025年1月3日出生 2月10号交" is 2025-02-10
+                value = _first_on_or_after(value, state.birth_date)
+            state.payment_date = value
             if payment.year_inferred:
-                self.pre.append(_block("year_assumed", day=payment.value))
+                assumed["payment"] = value
+        if assumed:
+            self.pre.append(_block("year_assumed", **assumed))
         if (
             state.birth_date is not None
             and state.payment_date is not None
@@ -638,10 +651,20 @@ class _Step:
         return out
 
     def _all_identities(self) -> list[str]:
+        """What /compare offers: ordinary residents, newborns, then every group a notice names."""
         named: set[str] = set()
         for region in self.catalog.regions():
             named |= set(identities_of(self.catalog, region))
-        return [code for code in self.catalog.identities if code in named and code != "newborn"]
+        extra = views.COMPARABLE_EXTRA
+        return [*extra, *[c for c in self.catalog.identities if c in named and c not in extra]]
+
+    def _comparable(self, text: str) -> str | None:
+        """/compare's argument: an identity, or ordinary residents ("普通居民", "ordinary")."""
+        code = self.catalog.resolve_identity(text)
+        if code is not None:
+            return code
+        facts = understand(text, self.today, self.catalog)
+        return ORDINARY if facts.ordinary or text.strip().lower() == ORDINARY else None
 
     def ask_language(self) -> Reply:
         self.state.seq += 1
@@ -657,10 +680,11 @@ class _Step:
         )
 
     def explain_identities(self) -> Reply:
-        """ "Not sure": each group in one line, in the region's own wording."""
+        """ "Not sure": the region's glossary (each group in the notice's own words)."""
         assert self.state.region is not None
-        table = views.identity_table(self.catalog, self.state.region)
-        self.pre.append(_block("identities_explained", table=table))
+        region = self.state.region
+        entries = glossary_entries(self.catalog, region, self.lang)
+        self.pre.append(_block("glossary", entries=entries, region=region))
         return self.ask(record=False)
 
     # -- the answer -------------------------------------------------------------------------
@@ -743,20 +767,7 @@ class _Step:
 
     def reference(self, result: QuoteResult) -> QuoteResult | None:
         """The same question under the latest notice on file, on the equivalent day."""
-        assert self.state.payment_date is not None
-        latest = self.catalog.latest(result.region)
-        shifted = reference_day(latest, self.state.payment_date)
-        if shifted is None:
-            return None
-        birth = self.state.birth_date
-        if birth is not None and "newborn" in (self.state.identities or []):
-            # A newborn's answer hinges on the days since birth; keep them.
-            birth = _shift_years(birth, shifted.year - self.state.payment_date.year)
-        request = self.request(shifted).model_copy(update={"birth_date": birth})
-        try:
-            return quote_once(self.catalog, request)
-        except QuoteInputError:
-            return None
+        return views.reference_for(self.catalog, result)
 
     def answer_options(self) -> list[Option]:
         state = self.state
@@ -829,7 +840,7 @@ class _Step:
     def compare(self, identity: str | None) -> Reply:
         if identity is None and self.state.identities and len(self.state.identities) == 1:
             identity = self.state.identities[0]
-        if identity is None or identity not in self.catalog.identities:
+        if identity is None or identity not in (*self.catalog.identities, ORDINARY):
             self.state.resume = self.state.stage
             self.state.stage = Stage.COMPARE
             self.state.seq += 1
@@ -947,30 +958,13 @@ def _count(text: str, facts: MessageFacts) -> int | None:
     return value
 
 
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 Feb in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
-def reference_day(policy: LoadedPolicy, day: date) -> date | None:
-    """The day in the latest notice's year that plays the role `day` plays in its own year.
-
-    Autumn dates are collection-period dates for the next year, so a shift that lands in the
-    collection window wins over one that lands in the late part of the year.
-    """
-    first = policy.first_payment_day
-    last = policy.data.coverage_end
-    candidates = []
-    for years in range(-60, 61):
-        shifted = _shift_years(day, years)
-        if first <= shifted <= last:
-            candidates.append(shifted)
-    if not candidates:
-        return None
-    collection = [w for w in policy.data.windows if w.kind == "collection"]
-    for shifted in candidates:
-        if any(w.start <= shifted <= w.end for w in collection):
-            return shifted
-    return candidates[0]
+def _first_on_or_after(day: date, earliest: date) -> date:
+    """`day`'s month and day in the first year that puts it on or after `earliest`."""
+    for year in range(earliest.year, day.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 Feb in a common year
+            continue
+        if candidate >= earliest:
+            return candidate
+    return day

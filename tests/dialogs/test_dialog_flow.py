@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from dialogs.engine import Choice, Command, Text, reference_day, replay, step
+from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.render import render_reply
 from dialogs.rendering.environment import render_template
 from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
+from dialogs.views import reference_day
 from policies.catalog import load_catalog
 from policies.engine import quote
 from policies.result import QuoteRequest, Status
