@@ -51,12 +51,14 @@ class Poller:
         allowed_updates: list[str],
         counters: Counters,
         receive: Receive | None = None,
+        set_aside: Callable[[int], Awaitable[None]] | None = None,
         timeout: int = LONG_POLL_SECONDS,
     ) -> None:
         self.application = application
         self.allowed_updates = allowed_updates
         self.counters = counters
         self.receive = receive
+        self.set_aside = set_aside
         self.timeout = timeout
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -137,6 +139,8 @@ class Poller:
                 # Never the content: it holds the user's id and words.
                 log.warning("update %s (%s) could not be read (%s); set aside",
                             update_id, kind_of(raw), type(err).__name__)
+                if self.set_aside is not None:
+                    await self.set_aside(update_id)
                 continue
             await self.application.update_queue.put(update)
 
