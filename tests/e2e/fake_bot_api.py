@@ -828,6 +828,11 @@ class FakeBotApi:
             if (chat_id, mid) not in self._deleted
         ]
 
+    def sent_count(self, chat_id: int) -> int:
+        """How many messages the bot sent to the chat (no copies: cheap in a wait_for)."""
+        return sum(1 for mid in self._bot_message_ids.get(chat_id, [])
+                   if (chat_id, mid) not in self._deleted)
+
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """Any message (user's or bot's) in its current version, or ``None``."""
         found = self._live_message(chat_id, message_id)
