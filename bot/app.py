@@ -121,6 +121,7 @@ def build_application(
 
     async def post_shutdown(application: BotApplication) -> None:
         await retention.stop()
+        await helpdesk.repair_all()
         await store.close()
 
     builder = (

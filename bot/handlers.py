@@ -383,6 +383,16 @@ class Helpdesk:
             self._unsaved_ids.discard(owed_id)
         self._unsaved.pop(key, None)
 
+    async def repair_all(self) -> None:
+        """Write every delivery the store refused before (at shutdown); never raises."""
+        for key in list(self._unsaved):
+            try:
+                await self._repair(key)
+            except Exception as err:
+                log.error("deliveries still unrecorded at shutdown (%s); they may be sent "
+                          "again after the restart", type(err).__name__)
+                return
+
     async def _scrub(self) -> None:
         try:
             await self.store.scrub()

@@ -274,8 +274,9 @@ class StateStore:
         except sqlite3.Error as err:
             raise StoreError(_explain(self.path, err)) from err
         if problems:
+            first = " ".join(problems[0].split())[:120]  # SQLite's report spans lines
             raise StoreError(
-                f"the state database {self.path} is damaged ({problems[0]}). Stop the bot, "
+                f"the state database {self.path} is damaged ({first}). Stop the bot, "
                 f"move the file (and its -wal/-shm) aside, and start again: a new empty one is "
                 f"made (dialogs in progress start over)."
             )
@@ -529,6 +530,9 @@ def _quick_check(db: sqlite3.Connection) -> list[str]:
 def _explain(path: Path, err: sqlite3.Error | OSError) -> str:
     """One line naming the file and what to do, for the errors seen at start-up."""
     text = str(err).lower()
+    if isinstance(err, OSError):  # making its folder failed
+        return (f"the state database {path} cannot be written ({err.strerror or err}). Make "
+                f"its folder writable for this user, or point YIBAO_STATE_DB elsewhere.")
     code = getattr(err, "sqlite_errorcode", 0) & 0xFF
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text \
             or "malformed" in text:

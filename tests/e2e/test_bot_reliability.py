@@ -194,3 +194,30 @@ async def test_media_in_a_group_not_meant_for_the_bot_is_ignored(
     }})
     await bot.until_done(f"u{update}")
     assert api.sent_messages(group) == []
+
+
+@pytest.mark.parametrize(
+    ("outage", "scale"),
+    [(4.0, 1.0), (30.0, 0.1)],  # the 30 s outage on a 10x clock: 3 s, window 6 s
+    ids=["4s", "30s-scaled"],
+)
+async def test_a_bot_api_outage_loses_no_reply(
+    bot: BotRunner, api: FakeBotApi, outage: float, scale: float
+) -> None:
+    """Connections refused for the outage's length (the fake stops listening): every reply
+    is resent with backoff until it goes through, and sent once."""
+    if scale != 1.0:
+        await bot.stop()
+        bot.retry_scale = scale
+        await bot.start()
+    chats = [7100 + i for i in range(20)]
+    for chat in chats:
+        api.add_chat(chat)
+    api.outage_on("sendMessage", outage * scale)
+    ids = [await api.user_sends_text(chat, FULL_QUESTION) for chat in chats]
+    await bot.until_done(*(f"u{i}" for i in ids), timeout=outage * scale + 12)
+    [(began, ended)] = api.outages
+    assert ended - began >= outage * scale
+    for chat in chats:
+        assert len(api.sent_messages(chat)) == 1, chat
+        assert "c:date" in option_data(last(api, chat))
