@@ -94,7 +94,8 @@ def register(subparsers: Subparsers) -> None:
         type=_years,
         default=0,
         metavar="N",
-        help="lapsed years being back-paid, which shorten the waiting period (default 0)",
+        help="lapsed years being back-paid, which shorten the waiting period; the answer adds "
+        "their price to this year's contribution (total_due_cny) (default 0)",
     )
     parser.add_argument(
         "--tier",
@@ -221,6 +222,8 @@ def _sources(sources: list[Source]) -> list[dict[str, Any]]:
             "clause_label": s.clause_label,
             "quote": s.quote,
             "national": s.national,
+            "reading": s.reading,
+            "confidence": s.confidence,
         }
         for s in sources
     ]
@@ -275,6 +278,9 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
         "tier": result.tier,
         "tier_label": result.tier_label,
         "amount_due_cny": _number(amount.due) if amount and result.status == "ok" else None,
+        "amount_due_lower_bound_cny": _number(amount.lower_bound) if amount else None,
+        "amount_basis": amount.basis if amount else None,
+        "total_due_cny": _number(amount.total_due) if amount and result.status == "ok" else None,
         "breakdown": None
         if amount is None
         else {
@@ -296,6 +302,18 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
             "fiscal_sources": _sources(amount.fiscal_sources),
             "due_cny": _number(amount.due),
             "known_part_cny": _number(amount.known_part),
+            "lower_bound_cny": _number(amount.lower_bound),
+            "basis": amount.basis,
+            "back_payment": None
+            if amount.back_payment is None
+            else {
+                "years": amount.back_payment.years,
+                "per_year_cny": _number(amount.back_payment.per_year),
+                "amount_cny": _number(amount.back_payment.amount),
+                "confidence": amount.back_payment.confidence,
+                "sources": _sources(amount.back_payment.sources),
+            },
+            "total_due_cny": _number(amount.total_due),
             "sources": _sources(amount.sources),
         },
         "deadline": _iso(deadline.date) if deadline else None,

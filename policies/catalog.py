@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from policies.schema import Clause, Identity, IdentityRegistry, NationalFile, PolicyFile
+from policies.schema import (
+    Clause,
+    Identity,
+    IdentityRegistry,
+    NationalClause,
+    NationalFile,
+    PolicyFile,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -72,7 +79,7 @@ class LoadedPolicy:
 class Catalog:
     identities: dict[str, Identity]
     national: NationalFile
-    national_clauses: dict[str, Clause]
+    national_clauses: dict[str, NationalClause]
     policies: list[LoadedPolicy]
     region_names: dict[str, str] = field(default_factory=dict)  # normalised name -> slug
     identity_names: dict[str, str] = field(default_factory=dict)  # normalised label -> code

@@ -39,6 +39,7 @@ def _clause_refs(data: PolicyFile) -> list[tuple[str, str]]:
     refs: list[tuple[str, str]] = []
     refs += [(f"standards[{i}].clause", s.clause) for i, s in enumerate(data.standards)]
     refs += [(f"tiers[{i}].clause", t.clause) for i, t in enumerate(data.tiers)]
+    refs += [(f"tier_placements[{i}].clause", t.clause) for i, t in enumerate(data.tier_placements)]
     refs += [(f"subsidies[{i}].clause", s.clause) for i, s in enumerate(data.subsidies)]
     for i, w in enumerate(data.windows):
         refs += [(f"windows[{i}].clauses", c) for c in w.clauses]
@@ -99,6 +100,9 @@ def _identity_refs(data: PolicyFile) -> list[tuple[str, str]]:
     ]
     refs += [(f"windows[{w.id}].audience", c) for w in data.windows for c in w.audience or []]
     refs += [(f"special_cases[{i}].identity", s.identity) for i, s in enumerate(data.special_cases)]
+    refs += [
+        (f"tier_placements[{i}].identity", t.identity) for i, t in enumerate(data.tier_placements)
+    ]
     audiences = {"everyone", "lapsed", "continuing", "newborn"}
     refs += [
         (f"registration[{i}].audience", c)
@@ -158,6 +162,9 @@ def _windows_problems(where: str, data: PolicyFile) -> list[str]:
 def _money_problems(where: str, data: PolicyFile) -> list[str]:
     problems: list[str] = []
     tiers: list[int | None] = [t.number for t in data.tiers] or [None]
+    for i, placement in enumerate(data.tier_placements):
+        if placement.tier not in tiers:
+            problems.append(f"{where}: tier_placements[{i}].tier: no tier {placement.tier}")
     for tier in tiers:
         if not any(s.tier == tier and not s.identities for s in data.standards):
             problems.append(f"{where}: standards: no general standard for tier {tier}")
@@ -184,12 +191,20 @@ def check_catalog(catalog: Catalog, documents_dir: Path = DOCUMENTS_DIR) -> list
     """Every problem found across the catalog; an empty list means the data is sound."""
     problems: list[str] = []
     national_text = squash((documents_dir / catalog.national.text_file).read_text("utf-8"))
-    for clause in catalog.national.clauses:
-        if squash(clause.quote) not in national_text:
+    for national in catalog.national.clauses:
+        if national.quote is not None and squash(national.quote) not in national_text:
             problems.append(
-                f"policies/data/national.yaml: clauses[{clause.id}].quote: "
+                f"policies/data/national.yaml: clauses[{national.id}].quote: "
                 "not found verbatim in the national summary"
             )
+    national_refs = [
+        (f"fiscal_subsidies[{f.year}].clause", f.clause) for f in catalog.national.fiscal_subsidies
+    ]
+    national_refs.append(("waiting_rules_from.clause", catalog.national.waiting_rules_from.clause))
+    national_refs.append(("hotline.clause", catalog.national.hotline.clause))
+    for field, ref in national_refs:
+        if ref.removeprefix(NATIONAL_PREFIX) not in catalog.national_clauses:
+            problems.append(f"policies/data/national.yaml: {field}: unknown national clause {ref}")
     seen_years: set[tuple[str, int]] = set()
     for policy in catalog.policies:
         where = _where(policy)

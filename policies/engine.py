@@ -16,6 +16,7 @@ from policies.periods import Duration, age_on, first_of_next_month
 from policies.result import (
     AfterDeadline,
     Amount,
+    BackPayment,
     Coverage,
     Deadline,
     ListedItem,
@@ -63,13 +64,15 @@ class _Context:
     def source(self, clause_id: str) -> Source:
         if clause_id.startswith(NATIONAL_PREFIX):
             key = clause_id.removeprefix(NATIONAL_PREFIX)
-            clause = self.catalog.national_clauses[key]
+            national = self.catalog.national_clauses[key]
             return Source(
                 document=self.catalog.national.citation,
                 clause_id=clause_id,
-                clause_label=clause.label,
-                quote=clause.quote,
+                clause_label=national.label,
+                quote=national.quote or "",
                 national=True,
+                reading=national.reading.model_dump() if national.reading else None,
+                confidence=national.confidence,
             )
         clause = self.policy.clauses[clause_id]
         return Source(
@@ -186,6 +189,10 @@ def _no_policy(
     )
 
 
+def _clause_of(line: SubsidyLine) -> str | None:
+    return line.sources[0].clause_id if line.sources else None
+
+
 def _unique(sources: list[Source]) -> list[Source]:
     out: list[Source] = []
     for source in sources:
@@ -231,12 +238,33 @@ class _Quoter:
             return None
         numbers = [t.number for t in self.data.tiers]
         if self.request.tier is None:
+            placed = self._placement()
+            if placed is not None:
+                return placed
             self.ctx.need("tier")
             self.ctx.note("tier_assumed", tier=str(numbers[0]))
             return numbers[0]
         if self.request.tier not in numbers:
             raise QuoteInputError(f"tier must be one of {numbers}")
         return self.request.tier
+
+    def _placement(self) -> int | None:
+        """The tier the notice places this person in, where it does (丰都 五(三))."""
+        for placement in self.data.tier_placements:
+            if placement.identity not in self.identities:
+                continue
+            conditions = [
+                s
+                for s in self.data.subsidies
+                if s.identity == placement.identity
+                and (s.tiers is None or placement.tier in s.tiers)
+            ]
+            if all(self._age_ok(s) is True for s in conditions):
+                label = next(t.label for t in self.data.tiers if t.number == placement.tier)
+                group = next((s.label for s in conditions), placement.identity)
+                self.ctx.note("tier_placed", placement.clause, tier=label, group=group)
+                return placement.tier
+        return None
 
     def _newborn_within(self) -> bool | None:
         """True/False when the person is a newborn with a birth date; None otherwise."""
@@ -341,7 +369,7 @@ class _Quoter:
                 for note_id in subsidy.notes:
                     self.ctx.data_note(note_id)
                 amount = self._subsidy_amount(subsidy, standard, tier)
-                if amount is None and not self.paid_by_institution:
+                if amount is None and not self.paid_by_institution and not subsidy.notes:
                     self.ctx.note("subsidy_amount_not_stated", subsidy.clause, group=subsidy.label)
             lines.append(
                 SubsidyLine(
@@ -365,8 +393,11 @@ class _Quoter:
         if len(known) < len(lines):
             return None
         rule = self.data.combination
+        one_sentence = len({(line.amount, _clause_of(line)) for line in lines}) == 1
         if len(lines) > 1 and rule.rule == "not_stated":
-            if min(sum(known, Decimal(0)), standard) != highest:
+            # One sentence giving several groups the same amount is one subsidy, not several
+            # to add up (双清 三(五)1(1) 低保 and 低保边缘: 200); different sentences may stack.
+            if not one_sentence and min(sum(known, Decimal(0)), standard) != highest:
                 self.ctx.note("combination_not_stated", office=self.data.region.office)
                 return None
         elif len(lines) > 1:
@@ -392,7 +423,10 @@ class _Quoter:
             self.ctx.note("subsidies_not_in_window", *window.clauses)
         fiscal = self.data.fiscal_subsidy
         surcharge_needed = window.price is Price.PERSONAL_PLUS_FISCAL and not at_personal_standard
-        fiscal_amount = fiscal.amount if (surcharge_needed and fiscal) else None
+        fiscal_amount: Decimal | None = None
+        fiscal_clauses: list[str | None] = []
+        lower_bound: Decimal | None = None
+        basis = "county"
         sources = self.ctx.sources(standard.clause, *window.clauses)
         if not window.price_stated and not at_personal_standard:
             self.ctx.note(
@@ -401,15 +435,52 @@ class _Quoter:
         determined = applied is not None
         if surcharge_needed:
             assert fiscal is not None, "a late price with a surcharge needs fiscal_subsidy data"
-            sources += self.ctx.sources(fiscal.clause)
-            if fiscal_amount is None:
+            fiscal_clauses = [fiscal.clause]
+            year = str(self.data.insurance_year)
+            national = (
+                self.ctx.catalog.national.fiscal_subsidy(self.data.insurance_year)
+                if fiscal.amount is None and fiscal.national is not None
+                else None
+            )
+            if fiscal.amount is not None:
+                fiscal_amount = fiscal.amount
+            elif national is not None and fiscal.national == "follows":
+                # "按照国家规定执行": the national standard is the figure, marked as national.
+                fiscal_amount = national.minimum
+                basis = "national"
+                fiscal_clauses.append(national.clause)
                 self.ctx.note(
-                    "fiscal_subsidy_not_stated",
+                    "fiscal_subsidy_national",
                     fiscal.clause,
-                    year=str(self.data.insurance_year),
+                    national.clause,
+                    year=year,
+                    amount=str(national.minimum),
+                )
+            elif national is not None:
+                # The county fixes its own figure, unpublished: the national minimum bounds it.
+                basis = "national"
+                fiscal_clauses.append(national.clause)
+                if applied is not None:
+                    lower_bound = standard.amount - applied + national.minimum
+                self.ctx.note(
+                    "fiscal_subsidy_national_minimum",
+                    fiscal.clause,
+                    national.clause,
+                    year=year,
+                    minimum=str(national.minimum),
+                    at_least=str(lower_bound) if lower_bound is not None else "",
                     office=self.data.region.office,
                 )
                 determined = False
+            else:
+                self.ctx.note(
+                    "fiscal_subsidy_not_stated",
+                    fiscal.clause,
+                    year=year,
+                    office=self.data.region.office,
+                )
+                determined = False
+            sources += self.ctx.sources(*fiscal_clauses)
         due: Decimal | None = None
         known_part: Decimal | None = None
         if determined:
@@ -422,7 +493,10 @@ class _Quoter:
             standard_sources=self.ctx.sources(standard.clause),
             fiscal_subsidy=fiscal_amount,
             fiscal_subsidy_included=surcharge_needed,
-            fiscal_sources=self.ctx.sources(fiscal.clause) if surcharge_needed and fiscal else [],
+            fiscal_sources=self.ctx.sources(*fiscal_clauses),
+            lower_bound=lower_bound,
+            basis=basis,
+            total_due=due,
             subsidies=lines,
             subsidy_applied=applied
             if lines and subsidies_apply == "yes"
@@ -506,7 +580,10 @@ class _Quoter:
                     office=self.data.region.office,
                 )
             self.ctx.note("lapse_years_reading", "national:variable_reading")
-            if self.data.insurance_year <= 2025 + lapsed - 1:
+            # The lapsed years reach back before the national rules began (国办发〔2024〕38号
+            # "自2025年起"), where counting them is unsettled.
+            rules_from = self.ctx.catalog.national.waiting_rules_from.year
+            if self.data.insurance_year - lapsed + 1 <= rules_from:
                 self.ctx.note(
                     "lapse_before_2025_uncertain",
                     "national:pre2025_lapses",
@@ -783,10 +860,14 @@ class _Quoter:
         at_personal = bool(newborn_within) or special is not None
         amount, determined = self._amount(window, tier, at_personal)
         if self.paid_by_institution:
-            amount = amount.model_copy(update={"due": Decimal(0), "known_part": None})
+            amount = amount.model_copy(
+                update={"due": Decimal(0), "known_part": None, "total_due": Decimal(0)}
+            )
             determined = True
         deadline = self._deadline(window, newborn_within)
         coverage, waiting = self._coverage_and_waiting(window, newborn_within, special)
+        coverage = self._not_before_birth(coverage)
+        amount = self._with_back_payment(amount, tier, waiting)
         for identity in self.identities:
             for note_id in data.identity_notes.get(identity, []):
                 self.ctx.data_note(note_id)
@@ -821,6 +902,56 @@ class _Quoter:
             notes=self.ctx.notes,
             needs=self.ctx.needs,
             sources=all_sources,
+        )
+
+    def _not_before_birth(self, coverage: Coverage) -> Coverage:
+        """No one is covered before they are born, whatever the window's benefit period says."""
+        birth = self.request.birth_date
+        if birth is None or coverage.start is None or coverage.start >= birth:
+            return coverage
+        self.ctx.note(
+            "coverage_not_before_birth",
+            date=birth.isoformat(),
+            year_start=coverage.start.isoformat(),
+            office=self.data.region.office,
+        )
+        return coverage.model_copy(update={"start": birth, "rule": "not_before_birth"})
+
+    def _with_back_payment(self, amount: Amount, tier: int | None, waiting: Waiting) -> Amount:
+        """This year's contribution plus the back-paid years that shorten the waiting period."""
+        rules = self.data.waiting
+        if not waiting.repaired_months or not rules.repair_months_per_year_paid:
+            return amount
+        years = -(-waiting.repaired_months // rules.repair_months_per_year_paid)
+        per_year = self._standard(tier).amount
+        sources = self.ctx.sources(rules.repair_price_clause, rules.repair_clause)
+        price = sources[0] if sources else None
+        confidence = (price.confidence or "high") if price is not None else "high"
+        back = BackPayment(
+            years=years,
+            per_year=per_year,
+            amount=per_year * years,
+            confidence=confidence,
+            sources=sources,
+        )
+        total = amount.due + back.amount if amount.due is not None else None
+        self.ctx.note(
+            "back_payment",
+            rules.repair_price_clause,
+            years=str(years),
+            per_year=str(per_year),
+            amount=str(back.amount),
+            due=str(amount.due) if amount.due is not None else "",
+            total=str(total) if total is not None else "",
+            confidence=confidence,
+            basis="national" if price is not None and price.national else "county",
+        )
+        return amount.model_copy(
+            update={
+                "back_payment": back,
+                "total_due": total,
+                "sources": _unique(amount.sources + sources),
+            }
         )
 
     def _identity_known_here(self, identity: str) -> bool:

@@ -27,8 +27,12 @@ class Source(Frozen):
     document: str  # citation, e.g. "后政办字〔2024〕126号"
     clause_id: str
     clause_label: str
-    quote: str
+    quote: str  # verbatim; "" for a reading
     national: bool = False
+    # The service's reading of a national rule, per language: shown labelled as ours, never
+    # as a quotation (and then `quote` is empty).
+    reading: dict[str, str] | None = None
+    confidence: str | None = None  # national rules: high | medium | low (policy-context.md)
 
 
 class Note(Frozen):
@@ -52,6 +56,16 @@ class SubsidyLine(Frozen):
     sources: list[Source]
 
 
+class BackPayment(Frozen):
+    """Lapsed years paid back to shorten the waiting period (国办发〔2024〕38号 repair)."""
+
+    years: int  # the back-paid years that count
+    per_year: Decimal
+    amount: Decimal
+    confidence: str  # of the rule that prices it: high (the notice's own) | medium | low
+    sources: list[Source]
+
+
 class Amount(Frozen):
     standard: Decimal
     standard_sources: list[Source]
@@ -62,6 +76,10 @@ class Amount(Frozen):
     subsidy_applied: Decimal | None = Decimal(0)  # after the combination rule
     due: Decimal | None  # None unless the amount is determined
     known_part: Decimal | None = None  # for undetermined: the part that is fixed
+    lower_bound: Decimal | None = None  # for undetermined: the least it can be (a national minimum)
+    basis: str = "county"  # "national" where a figure in it is the national one, not the notice's
+    back_payment: BackPayment | None = None
+    total_due: Decimal | None = None  # due + back-payment; None unless both are known
     sources: list[Source]
 
 

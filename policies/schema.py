@@ -122,10 +122,23 @@ class CombinationRule(Strict):
 
 
 class FiscalSubsidy(Strict):
-    """The per-person fiscal subsidy, added to the price in some late windows."""
+    """The per-person fiscal subsidy, added to the price in some late windows.
+
+    Where the notice states no figure, `national` says what the national figure is to it:
+    "follows" where the notice says the subsidy is "按照国家规定执行" (the national standard is
+    the figure, cited as national); "minimum" where the county fixes its own figure above the
+    national minimum without publishing it (the answer says "at least").
+    """
 
     amount: Decimal | None = Field(default=None, ge=0)  # None: the notice does not state it
     clause: str
+    national: Literal["follows", "minimum"] | None = None
+
+    @model_validator(mode="after")
+    def _national_only_without_amount(self) -> FiscalSubsidy:
+        if self.national is not None and self.amount is not None:
+            raise ValueError("a fiscal subsidy with its own amount does not defer to the nation")
+        return self
 
 
 class Price(StrEnum):
@@ -201,6 +214,15 @@ class NewbornRules(Strict):
     after_clause: str | None = None
 
 
+class TierPlacement(Strict):
+    """A group the notice places in a tier (丰都 五(三) "全额资助参加二档"): their tier when the
+    person names none, provided they meet that group's subsidy conditions (e.g. age)."""
+
+    identity: str
+    tier: int
+    clause: str
+
+
 class SpecialCase(Strict):
     """A group paying outside the collection window at the personal standard, without waiting."""
 
@@ -264,6 +286,7 @@ class PolicyFile(Strict):
     coverage_end: date
     clauses: list[Clause]
     tiers: list[Tier] = []
+    tier_placements: list[TierPlacement] = []
     standards: list[Standard]
     fiscal_subsidy: FiscalSubsidy | None = None
     subsidies: list[Subsidy] = []
@@ -284,14 +307,57 @@ class PolicyFile(Strict):
     general_notes: list[str] = []  # data note ids shown with every answer
 
 
+Confidence = Literal["high", "medium", "low"]
+
+
+class NationalClause(Strict):
+    """A national rule: a Chinese sentence quoted verbatim, or the service's reading of it.
+
+    A reading (our interpretation, or a fact for which no Chinese sentence is at hand) is
+    shown labelled as the service's, in the user's language, never as a quotation.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str  # the national document, e.g. "国办发〔2024〕38号"
+    quote: str | None = None
+    reading: LocalizedText | None = None
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _quote_or_reading(self) -> NationalClause:
+        if (self.quote is None) == (self.reading is None):
+            raise ValueError(f"national clause {self.id}: give exactly one of quote and reading")
+        return self
+
+
+class NationalFiscalSubsidy(Strict):
+    """The national per-person fiscal subsidy of one insurance year ("不低于": a minimum)."""
+
+    year: int
+    minimum: Decimal = Field(gt=0)
+    clause: str
+
+
+class YearFrom(Strict):
+    """A national rule that holds from an insurance year on."""
+
+    year: int
+    clause: str
+
+
 class NationalFile(Strict):
     """National rules the county notices rely on (see policy-context.md)."""
 
     schema_version: Literal[1]
     citation: str
     text_file: str
-    clauses: list[Clause]
+    clauses: list[NationalClause]
+    fiscal_subsidies: list[NationalFiscalSubsidy]
+    waiting_rules_from: YearFrom
     hotline: Contact
+
+    def fiscal_subsidy(self, year: int) -> NationalFiscalSubsidy | None:
+        return next((f for f in self.fiscal_subsidies if f.year == year), None)
 
 
 class Identity(Strict):

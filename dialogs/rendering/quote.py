@@ -33,6 +33,7 @@ class SourceGroup:
     document: str
     label: str
     quotes: tuple[str, ...]
+    readings: tuple[str, ...] = ()  # our readings of national rules, in the user's language
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ LEVELS: Final = (
 )
 
 
-def _group_sources(result: QuoteResult) -> list[SourceGroup]:
+def _group_sources(result: QuoteResult, lang: str = "zh_Hans") -> list[SourceGroup]:
     """Deduplicated by (document, label); quotes only for the figures' own sources.
 
     Registration, channels and contacts are shown in full elsewhere in the answer, so their
@@ -68,13 +69,24 @@ def _group_sources(result: QuoteResult) -> list[SourceGroup]:
         for s in item.sources
     ]
     groups: dict[tuple[str, str], list[str]] = {}
+    readings: dict[tuple[str, str], list[str]] = {}
     for source in quoted:
-        quotes = groups.setdefault((source.document, source.clause_label), [])
-        if source.quote not in quotes:
+        key = (source.document, source.clause_label)
+        quotes = groups.setdefault(key, [])
+        said = readings.setdefault(key, [])
+        if source.reading is not None:
+            # A reading is ours, never a quotation: shown labelled, in the user's language.
+            text = source.reading.get(lang) or source.reading.get("zh_Hans", "")
+            if text and text not in said:
+                said.append(text)
+        elif source.quote and source.quote not in quotes:
             quotes.append(source.quote)
     for source in listed:
         groups.setdefault((source.document, source.clause_label), [])
-    return [SourceGroup(doc, label, tuple(quotes)) for (doc, label), quotes in groups.items()]
+    return [
+        SourceGroup(doc, label, tuple(quotes), tuple(readings.get((doc, label), ())))
+        for (doc, label), quotes in groups.items()
+    ]
 
 
 def _applied_line(result: QuoteResult) -> SubsidyLine | None:
@@ -118,7 +130,7 @@ def answer_context(
         "r": result,
         "detail": detail,
         "notes": [note_fragment(n, lang, markup) for n in result.notes if n.code not in skipped],
-        "source_groups": _group_sources(result),
+        "source_groups": _group_sources(result, lang),
         "applied": applied,
         "other_subsidies": [s for s in subsidies if s is not applied and s.amount is not None],
         "office": _office(result),

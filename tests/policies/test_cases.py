@@ -45,6 +45,10 @@ class Expect(Strict):
     amount_due: Decimal | None = None
     known_part: Decimal | None = None
     subsidy_applied: Decimal | None = None
+    lower_bound: Decimal | None = None
+    amount_basis: Literal["county", "national"] | None = None
+    back_payment: Decimal | None = None
+    total_due: Decimal | None = None
     deadline: dt.date | None = None
     deadline_after: (
         Literal["next_window", "closed", "not_stated", "year_end", "newborn_late"] | None
@@ -60,7 +64,15 @@ class Expect(Strict):
     waiting_last_day: dt.date | None = None
     notes_include: list[str] = []
 
-    @field_validator("amount_due", "known_part", "subsidy_applied", mode="before")
+    @field_validator(
+        "amount_due",
+        "known_part",
+        "subsidy_applied",
+        "lower_bound",
+        "back_payment",
+        "total_due",
+        mode="before",
+    )
     @classmethod
     def _no_float_money(cls, value: Any) -> Any:
         if isinstance(value, float):
@@ -149,6 +161,12 @@ def _actual(result: QuoteResult, key: str) -> Any:
         "amount_due": lambda: amount.due if amount else None,
         "known_part": lambda: amount.known_part if amount else None,
         "subsidy_applied": lambda: amount.subsidy_applied if amount else None,
+        "lower_bound": lambda: amount.lower_bound if amount else None,
+        "amount_basis": lambda: amount.basis if amount else None,
+        "back_payment": lambda: (
+            amount.back_payment.amount if amount and amount.back_payment else None
+        ),
+        "total_due": lambda: amount.total_due if amount else None,
         "deadline": lambda: deadline.date if deadline else None,
         "deadline_after": lambda: deadline.after.value if deadline else None,
         "coverage_start": lambda: coverage.start if coverage else None,

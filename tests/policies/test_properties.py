@@ -16,6 +16,8 @@ What is checked for every answer (see `check_invariants`):
 - every `ok` answer has a source for its amount, for its deadline (or, when the notice gives no
   end date, a `window_end_not_stated` note) and for its coverage start (or a note saying why it
   has none);
+- coverage never starts before birth, in any region;
+- a back-payment is priced per year at a cited rule and adds up to the total;
 - coverage never starts before the payment date except under a cited rule that allows it
   (year_start / year_start_if_paid_before for collection-window payers, from_birth for newborns,
   from_event for 职工医保 continuation and child-welfare children);
@@ -59,6 +61,7 @@ EARLY_START_RULES = {
     "from_birth",
     "from_event",
     "group_period",
+    "not_before_birth",
 }
 # Notes that explain a coverage start of None.
 NO_START_NOTES = {
@@ -190,6 +193,12 @@ def check_invariants(request: QuoteRequest, result: QuoteResult) -> None:
     general = max(s.amount for s in standards if not s.identities)
     highest_standard = max(s.amount for s in standards)
     fiscal = policy.data.fiscal_subsidy.amount if policy.data.fiscal_subsidy else None
+    if fiscal is None and amount.basis == "national" and amount.fiscal_subsidy is not None:
+        # The notice defers to the national rule: the figure is the national one of its year.
+        national = CATALOG.national.fiscal_subsidy(policy.data.insurance_year)
+        assert national is not None and amount.fiscal_subsidy == national.minimum
+        assert any(s.national for s in amount.fiscal_sources), "a national figure cited as such"
+        fiscal = amount.fiscal_subsidy
     for value in (amount.due, amount.known_part, amount.subsidy_applied):
         assert value is None or value >= 0, amount
     if amount.due is not None:
@@ -206,6 +215,16 @@ def check_invariants(request: QuoteRequest, result: QuoteResult) -> None:
             assert amount.due == 0, amount
     if amount.known_part is not None:
         assert amount.known_part <= highest_standard
+    if amount.lower_bound is not None:
+        assert amount.due is None and amount.basis == "national", amount
+        assert amount.known_part is not None and amount.lower_bound > amount.known_part
+    back = amount.back_payment
+    if back is None:
+        assert amount.total_due == amount.due
+    else:
+        assert back.years <= request.repaid_years and back.amount == back.years * back.per_year
+        assert back.sources and back.confidence in ("high", "medium", "low")
+        assert amount.total_due == (None if amount.due is None else amount.due + back.amount)
 
     notes = note_keys(result)
     if result.status is Status.OK:
@@ -214,6 +233,8 @@ def check_invariants(request: QuoteRequest, result: QuoteResult) -> None:
             assert "window_end_not_stated" in notes, "no deadline and no note saying why"
         else:
             assert deadline.sources, "the deadline needs a source"
+    if coverage.start is not None and request.birth_date is not None:
+        assert coverage.start >= request.birth_date, ("covered before birth", request, coverage)
     if coverage.start is None:
         assert (coverage.rule == "from_event" and coverage.sources) or notes & NO_START_NOTES, (
             "no coverage start and no note saying why",
