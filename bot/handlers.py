@@ -101,6 +101,12 @@ def _origin(update: Update, clicked: Message | None = None) -> Origin | None:
     )
 
 
+def _clean(text: str) -> str:
+    """Lone surrogates (invalid UTF-16 a client can still send) become U+FFFD: they cannot
+    be stored or sent back."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _command_of(text: str, bot_username: str | None) -> tuple[str, str] | None:
     """("start", "changtu") from "/start@our_bot changtu"; None when addressed to another bot."""
     head, *rest = text.strip().split(maxsplit=1)  # the payload may follow a newline too
@@ -165,7 +171,10 @@ class Helpdesk:
         message = update.effective_message
         if message is None or not message.text:
             return
-        parsed = _command_of(message.text, context.bot.username)
+        if not message.text.strip():  # whitespace that a client marked as a command
+            await self.on_text(update, context)
+            return
+        parsed = _command_of(_clean(message.text), context.bot.username)
         origin = _origin(update)
         if parsed is None or origin is None:
             return
@@ -181,7 +190,7 @@ class Helpdesk:
         text = message.text if origin.private else _addressed_text(message, context.bot)
         if text is None:
             return  # group chatter not meant for the bot
-        event = Text(text=text, today=self.today(), client_lang=origin.user_lang)
+        event = Text(text=_clean(text), today=self.today(), client_lang=origin.user_lang)
         await self._dialog(context.bot, origin, event)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -228,7 +237,8 @@ class Helpdesk:
     async def received(self, batch: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
         """The poller's batch into the inbox (durably, before Telegram is told); the new ids."""
         fresh = await self.store.receive(
-            [(update_id, json.dumps(raw, ensure_ascii=False)) for update_id, raw in batch]
+            # ASCII JSON: a lone surrogate in a message is kept as \ud800, not refused
+            [(update_id, json.dumps(raw)) for update_id, raw in batch]
         )
         self.admitted.update(fresh)
         return fresh
@@ -239,7 +249,7 @@ class Helpdesk:
         if update.update_id in self.admitted:
             self.admitted.discard(update.update_id)
             return
-        payload = json.dumps(update.to_dict(), ensure_ascii=False)
+        payload = json.dumps(update.to_dict())
         if not await self.store.receive([(update.update_id, payload)]):
             self.counters.replayed_updates += 1
             log.info("update %s was received before; not processed again", update.update_id)

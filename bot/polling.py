@@ -101,7 +101,12 @@ class Poller:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = BACKOFF_FIRST
-            await self.serve(batch)
+            try:
+                await self.serve(batch)
+            except Exception as err:  # the inbox refused the batch: fetch it again later
+                log.error("could not record a batch of updates (%s); fetching it again in "
+                          "%.0f s", type(err).__name__, BACKOFF_MAX)
+                await asyncio.sleep(BACKOFF_MAX)
 
     async def _fetch(self) -> list[JSON]:
         bot = self.application.bot
@@ -125,9 +130,10 @@ class Poller:
                     if isinstance(item.get("update_id"), int)]
         if not numbered:
             return
-        self.offset = max(update_id for update_id, _ in numbered) + 1
         fresh = ({u for u, _ in numbered} if self.receive is None
                  else await self.receive(numbered))
+        # Only once they are recorded: the next getUpdates confirms them to Telegram.
+        self.offset = max(update_id for update_id, _ in numbered) + 1
         for update_id, raw in numbered:
             if update_id not in fresh:
                 self.counters.replayed_updates += 1

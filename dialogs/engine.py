@@ -258,6 +258,8 @@ class _Step:
                 return self.intent(facts.intent)
             if stage is Stage.IDENTITIES and _unsure(text):
                 return [self.explain_identities()]
+            if stage is Stage.ANSWER and facts.anything():
+                return [self.ask(record=False)]  # understood, and already answered: the answer
             return [self.fail(None)]
         self.state.failures = 0
         return [self.ask()]

@@ -221,3 +221,49 @@ async def test_a_bot_api_outage_loses_no_reply(
     for chat in chats:
         assert len(api.sent_messages(chat)) == 1, chat
         assert "c:date" in option_data(last(api, chat))
+
+
+async def test_whitespace_carrying_a_bot_command_entity_is_read_as_text(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    chat = 7300
+    api.add_chat(chat)
+    update = await api.push_update({"message": {
+        "message_id": 60, "date": int(time.time()),
+        "chat": {"id": chat, "type": "private", "first_name": "T"},
+        "from": {"id": chat, "is_bot": False, "first_name": "T", "language_code": "zh-hans"},
+        "text": "   ", "entities": [{"type": "bot_command", "offset": 0, "length": 3}],
+    }})
+    await bot.until_done(f"u{update}")
+    assert bot.counters.failed_updates == 0
+    assert len(api.sent_messages(chat)) == 1
+    assert "12393" not in last(api, chat)["text"]  # an answer, not the apology
+
+
+async def test_a_lone_surrogate_in_a_message_is_answered(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    chat = 7301
+    await bot.say(chat, "/start changtu")
+    update = await api.user_sends_text(chat, "低保\ud800")
+    await bot.until_done(f"u{update}")
+    assert bot.counters.failed_updates == 0
+    assert "12393" not in last(api, chat)["text"]
+    await bot.say(chat, "/start")  # and the conversation's state is still readable
+    assert bot.counters.failed_updates == 0
+
+
+async def test_the_same_date_again_at_the_answer_gives_just_the_answer(
+    bot: BotRunner, api: FakeBotApi
+) -> None:
+    chat = 7302
+    await bot.say(chat, FULL_QUESTION)
+    answer = last(api, chat)
+    assert "c:date" in option_data(answer)
+    await bot.say(chat, "2024年10月10日")
+    sent = api.sent_messages(chat)
+    assert len(sent) == 2
+    not_understood = render_template("dialog/not_understood.j2", "zh_Hans", "text",
+                                     stage="answer").strip()
+    assert not_understood not in sent[-1]["text"]
+    assert sent[-1]["text"] == answer["text"]  # the same answer, nothing before it
