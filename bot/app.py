@@ -183,7 +183,7 @@ async def start(application: BotApplication, *, poll_timeout: int = 30) -> Polle
     helpdesk = helpdesk_of(application)
     poller = Poller(application, allowed_updates=ALLOWED_UPDATES,
                     counters=counters_of(application), timeout=poll_timeout,
-                    receive=helpdesk.received, set_aside=helpdesk.store.finish)
+                    receive=helpdesk.received, set_aside=helpdesk.set_aside)
     await poller.start()
     return poller
 

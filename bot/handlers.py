@@ -161,6 +161,7 @@ class Helpdesk:
         self._noticed: dict[str, float] = {}  # failure kind -> when the admins were told
         self._suppressed: dict[str, int] = {}
         self._background: set[asyncio.Future[None]] = set()
+        self._dropped: list[int] = []
 
     def sender(self, bot: Bot) -> Sender:
         return Sender(bot, retry=self.retry)
@@ -281,11 +282,27 @@ class Helpdesk:
     def dropped(self, update: object) -> None:
         """A flooding chat's message dropped unprocessed: finished, counted."""
         self.counters.dropped_messages += 1
-        if isinstance(update, Update):
-            self.admitted.discard(update.update_id)
-            task = asyncio.ensure_future(self.store.finish(update.update_id))
+        if not isinstance(update, Update):
+            return
+        self.admitted.discard(update.update_id)
+        self._dropped.append(update.update_id)
+        if len(self._dropped) == 1:  # one transaction for all dropped meanwhile
+            task = asyncio.ensure_future(self._finish_dropped())
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    async def _finish_dropped(self) -> None:
+        await asyncio.sleep(0)  # let the rest of the flood's batch be dropped first
+        ids, self._dropped = self._dropped, []
+        try:
+            await self.store.finish_many(ids)
+        except Exception as err:  # they are then dropped again after a restart
+            log.warning("could not mark dropped messages finished: %s", type(err).__name__)
+
+    async def set_aside(self, update_id: int) -> None:
+        """An update that cannot be read: finished without being processed."""
+        self.admitted.discard(update_id)
+        await self.store.finish(update_id)
 
     async def _notice(self, bot: Bot, origin: Origin, template: str) -> None:
         lang = normalise_lang(origin.user_lang)

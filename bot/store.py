@@ -220,6 +220,11 @@ class StateStore:
         """The event needs nothing more: forget its payload, keep its id (replays)."""
         await self._run(lambda db: _finish(db, event_id), write=True)
 
+    async def finish_many(self, event_ids: Sequence[int]) -> None:
+        """finish() for many events in one transaction (a flood's dropped messages)."""
+        ids = list(event_ids)
+        await self._run(lambda db: _finish_many(db, ids), write=True)
+
     async def unfinished(self) -> list[tuple[int, str]]:
         """Events received and not finished (a crash came between), oldest first."""
         return await self._run(_unfinished)
@@ -444,6 +449,14 @@ def _finish(db: sqlite3.Connection, event_id: int) -> None:
     )
 
 
+def _finish_many(db: sqlite3.Connection, event_ids: list[int]) -> None:
+    with _transaction(db):
+        db.executemany(
+            "UPDATE inbox SET done = 1, payload = NULL WHERE id = ? AND done = 0",
+            [(event_id,) for event_id in event_ids],
+        )
+
+
 def _unfinished(db: sqlite3.Connection) -> list[tuple[int, str]]:
     rows = db.execute("SELECT id, payload FROM inbox WHERE done = 0 ORDER BY id").fetchall()
     return [(int(i), p if isinstance(p, str) else "") for i, p in rows]
@@ -519,7 +532,12 @@ def _expire(db: sqlite3.Connection, before: float, inbox_before: float) -> int:
 
 
 def _truncate_wal(db: sqlite3.Connection) -> None:
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    for _ in range(20):  # busy (a reader in the middle of a statement): try again shortly
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return
+        time.sleep(0.01)
+    log.warning("the WAL could not be truncated (busy); the next scrub tries again")
 
 
 def _quick_check(db: sqlite3.Connection) -> list[str]:
