@@ -1,15 +1,73 @@
-"""`yibao policies check`: validate every policy data file (schema and semantic checks)."""
+"""`yibao policies check` and `yibao policies new`: the policy data files.
+
+`check` validates every complete data file (schema and semantic checks) and names what each
+draft still lacks. `new` starts a draft for a region's insurance year from the notice's text
+(see policies/scaffold.py and docs/adding-a-notice.md). Exit codes: 0 done / all sound,
+1 problems found (check) or broken existing data (new), 2 input we cannot take.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from policies.catalog import Catalog
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXIT_BAD_INPUT: Final = 2
+MIN_YEAR, MAX_YEAR = 2000, 2100
+_SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+NEW_DESCRIPTION = """\
+Start the data file policies/data/<slug>/YEAR.yaml for REGION's insurance year YEAR from the
+notice's text (FILE, plain UTF-8 text), and copy the text to policies/documents/<slug>-YEAR.txt.
+
+The file is a draft: the catalog does not load it, so no answer uses it, until you delete its
+`draft:` block. It holds the header fields read off the notice (title, number, issuer, date)
+and every clause quoted verbatim with its label as printed (一、1, 三(二), 五 注…). For a
+region already on file, the rules of the nearest year's file are copied for review, each date
+and amount left as a TODO showing last year's value. `yibao policies check` then names what
+is still missing. Never overwrites a file.
+
+REGION is a region on file (昌图, changtu…) or, for a new region, its pinyin slug.
+"""
+
+NEW_EPILOG = """\
+exit codes: 0 started; 1 the data on file is broken (fix it first); 2 unknown region, bad
+year, unreadable notice, no clause found, or the file exists already.
+
+example:
+  yibao policies new 昌图 2026 --notice ~/下载/昌图县2026年度通知.txt
+"""
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+    if not MIN_YEAR <= value <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"must be between {MIN_YEAR} and {MAX_YEAR}: {value}")
+    return value
+
+
+def _policies_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--policies-dir",
+        type=Path,
+        metavar="DIR",
+        help="the directory holding data/ and documents/ (default: this checkout's policies/)",
+    )
 
 
 def register(subparsers: Subparsers) -> None:
+    from dialogs.rendering import LANGUAGES
+
     parser = subparsers.add_parser(
         "policies",
         help="work with the policy data files",
@@ -18,15 +76,47 @@ def register(subparsers: Subparsers) -> None:
     actions = parser.add_subparsers(dest="policies_command", metavar="ACTION", required=True)
     check = actions.add_parser(
         "check",
-        help="validate every data file; exit 1 on any problem",
+        help="validate every data file and name what each draft lacks; exit 1 on any problem",
         description=(
             "Validate every policy data file against the strict schema and the semantic "
             "checks (quotes verbatim in the notice, windows ordered, subsidies within the "
-            "standard, identities registered). Prints 'ok: N files' and exits 0, or prints "
-            "each problem as 'file: field: reason' and exits 1."
+            "standard, identities registered), and name for each draft (a file started by "
+            "`yibao policies new`) what it still lacks: placeholders, entries to review, "
+            "missing standard or windows, clauses never cited. Prints 'ok: N files' and exits "
+            "0, or prints each problem as 'file: field: what to do' and exits 1."
         ),
     )
+    _policies_dir_argument(check)
     check.set_defaults(handler=run_check)
+    new = actions.add_parser(
+        "new",
+        help="start the draft data file of a region's insurance year from the notice's text",
+        description=NEW_DESCRIPTION,
+        epilog=NEW_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("region", metavar="REGION", help="a region on file, or a new region's slug")
+    new.add_argument("year", type=_year, metavar="YEAR", help="the insurance year, e.g. 2026")
+    new.add_argument(
+        "--notice", required=True, type=Path, metavar="FILE", help="the notice as UTF-8 text"
+    )
+    new.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="zh_Hans",
+        help="language of the messages (default zh_Hans)",
+    )
+    _policies_dir_argument(new)
+    new.set_defaults(handler=run_new)
+
+
+def _dirs(args: argparse.Namespace) -> tuple[Path, Path]:
+    from policies.catalog import DATA_DIR, DOCUMENTS_DIR
+
+    root: Path | None = args.policies_dir
+    if root is None:
+        return DATA_DIR, DOCUMENTS_DIR
+    return root / "data", root / "documents"
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -34,10 +124,105 @@ def run_check(args: argparse.Namespace) -> int:
     from policies.catalog import policy_files
     from policies.checks import run_checks
 
-    problems = run_checks()
+    data_dir, documents_dir = _dirs(args)
+    problems = run_checks(data_dir, documents_dir)
     print(
         render_template(
-            "cli/policies_check.j2", "en", "text", problems=problems, files=len(policy_files())
+            "cli/policies_check.j2",
+            "en",
+            "text",
+            problems=problems,
+            files=len(policy_files(data_dir)),
         )
     )
     return 1 if problems else 0
+
+
+def _previous(catalog: Catalog, slug: str, year: int) -> Path | None:
+    """The file to start from: the latest year before `year`, else the earliest after it."""
+    policies = catalog.policies_for(slug)
+    before = [p for p in policies if p.data.insurance_year < year]
+    after = [p for p in policies if p.data.insurance_year > year]
+    chosen = before[-1] if before else (after[0] if after else None)
+    return chosen.path if chosen else None
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from dialogs.rendering import render_template
+    from policies.catalog import DataError, display_path, read_catalog
+    from policies.scaffold import PLACEHOLDER, ScaffoldError, build, write
+
+    lang = args.lang
+    data_dir, documents_dir = _dirs(args)
+    try:
+        catalog = read_catalog(data_dir)
+    except DataError as err:
+        print("\n".join(err.problems), file=sys.stderr)
+        return 1
+    slug = catalog.resolve_region(args.region)
+    if slug is None and not _SLUG.fullmatch(args.region):
+        names = catalog.region_labels()
+        regions = [(labels[0], [*labels[1:], s]) for s, labels in names.items()]
+        print(
+            render_template(
+                "cli/policies_new_error.j2",
+                lang,
+                "text",
+                kind="unknown_region",
+                text=args.region,
+                regions=regions,
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    slug = slug or args.region
+    try:
+        draft = build(
+            slug,
+            args.year,
+            args.notice,
+            data_dir,
+            documents_dir,
+            _previous(catalog, slug, args.year),
+        )
+        write(draft)
+    except ScaffoldError as err:
+        context = dict(err.context)
+        if "path" in context:
+            context["path"] = display_path(Path(context["path"]))
+        print(
+            render_template("cli/policies_new_error.j2", lang, "text", kind=err.kind, **context),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    except FileExistsError as err:  # created meanwhile by someone else: still never overwrite
+        print(
+            render_template(
+                "cli/policies_new_error.j2",
+                lang,
+                "text",
+                kind="data_exists",
+                path=display_path(Path(str(err.filename))),
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    document = draft.document
+    missing = [
+        name
+        for name in ("title", "number", "issuer", "date")
+        if document.get(name) is None or str(document.get(name)).startswith(PLACEHOLDER)
+    ]
+    print(
+        render_template(
+            "cli/policies_new.j2",
+            lang,
+            "text",
+            data=display_path(draft.data_path),
+            text=display_path(draft.text_path),
+            clauses=len(draft.body.get("clauses", [])),
+            source=display_path(draft.started_from) if draft.started_from else None,
+            missing=missing,
+        )
+    )
+    return 0

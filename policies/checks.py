@@ -12,6 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from policies.catalog import (
+    DATA_DIR,
     DOCUMENTS_DIR,
     NATIONAL_PREFIX,
     Catalog,
@@ -207,55 +208,65 @@ def check_catalog(catalog: Catalog, documents_dir: Path = DOCUMENTS_DIR) -> list
             problems.append(f"policies/data/national.yaml: {field}: unknown national clause {ref}")
     seen_years: set[tuple[str, int]] = set()
     for policy in catalog.policies:
-        where = _where(policy)
-        data = policy.data
-        key = (data.region.slug, data.insurance_year)
+        key = (policy.data.region.slug, policy.data.insurance_year)
         if key in seen_years:
-            problems.append(f"{where}: insurance_year: a second file for {key}")
+            problems.append(f"{_where(policy)}: insurance_year: a second file for {key}")
         seen_years.add(key)
-        if (
-            policy.path.stem != str(data.insurance_year)
-            or policy.path.parent.name != data.region.slug
-        ):
-            problems.append(
-                f"{where}: file must be named data/{data.region.slug}/{data.insurance_year}.yaml"
-            )
-        text_path = documents_dir / data.document.text_file
-        if not text_path.is_file():
-            problems.append(f"{where}: document.text_file: {text_path.name} does not exist")
-            text = ""
-        else:
-            text = squash(text_path.read_text("utf-8"))
-        ids = [c.id for c in data.clauses]
-        for dup in {i for i in ids if ids.count(i) > 1}:
-            problems.append(f"{where}: clauses: id {dup} is used twice")
-        for clause in data.clauses:
-            if text and squash(clause.quote) not in text:
-                problems.append(
-                    f"{where}: clauses[{clause.id}].quote: not found verbatim in "
-                    f"{data.document.text_file}"
-                )
-        for field, ref in _clause_refs(data):
-            if ref.startswith(NATIONAL_PREFIX):
-                if ref.removeprefix(NATIONAL_PREFIX) not in catalog.national_clauses:
-                    problems.append(f"{where}: {field}: unknown national clause {ref}")
-            elif ref not in policy.clauses:
-                problems.append(f"{where}: {field}: unknown clause {ref}")
-        note_ids = {n.id for n in data.notes}
-        for field, ref in _note_refs(data):
-            if ref not in note_ids:
-                problems.append(f"{where}: {field}: unknown note {ref}")
-        for field, code in _identity_refs(data):
-            if code not in catalog.identities:
-                problems.append(f"{where}: {field}: identity {code} is not in identities.yaml")
-        problems += _windows_problems(where, data)
-        problems += _money_problems(where, data)
+        problems += check_policy(catalog, policy, documents_dir)
     return problems
 
 
-def run_checks() -> list[str]:
+def check_policy(catalog: Catalog, policy: LoadedPolicy, documents_dir: Path) -> list[str]:
+    """The semantic checks of one file (also run on a draft once it passes the schema)."""
+    problems: list[str] = []
+    where = _where(policy)
+    data = policy.data
+    if (
+        policy.path.stem != str(data.insurance_year)
+        or policy.path.parent.name != data.region.slug
+    ):
+        problems.append(
+            f"{where}: file must be named data/{data.region.slug}/{data.insurance_year}.yaml"
+        )
+    text_path = documents_dir / data.document.text_file
+    if not text_path.is_file():
+        problems.append(f"{where}: document.text_file: {text_path.name} does not exist")
+        text = ""
+    else:
+        text = squash(text_path.read_text("utf-8"))
+    ids = [c.id for c in data.clauses]
+    for dup in {i for i in ids if ids.count(i) > 1}:
+        problems.append(f"{where}: clauses: id {dup} is used twice")
+    for clause in data.clauses:
+        if text and squash(clause.quote) not in text:
+            problems.append(
+                f"{where}: clauses[{clause.id}].quote: not found verbatim in "
+                f"{data.document.text_file}"
+            )
+    for field, ref in _clause_refs(data):
+        if ref.startswith(NATIONAL_PREFIX):
+            if ref.removeprefix(NATIONAL_PREFIX) not in catalog.national_clauses:
+                problems.append(f"{where}: {field}: unknown national clause {ref}")
+        elif ref not in policy.clauses:
+            problems.append(f"{where}: {field}: unknown clause {ref}")
+    note_ids = {n.id for n in data.notes}
+    for field, ref in _note_refs(data):
+        if ref not in note_ids:
+            problems.append(f"{where}: {field}: unknown note {ref}")
+    for field, code in _identity_refs(data):
+        if code not in catalog.identities:
+            problems.append(f"{where}: {field}: identity {code} is not in identities.yaml")
+    problems += _windows_problems(where, data)
+    problems += _money_problems(where, data)
+    return problems
+
+
+def run_checks(data_dir: Path = DATA_DIR, documents_dir: Path = DOCUMENTS_DIR) -> list[str]:
+    """Every problem of the complete files, then what each draft still lacks."""
+    from policies.drafts import check_drafts  # drafts builds on check_policy: import late
+
     try:
-        catalog = read_catalog()
+        catalog = read_catalog(data_dir)
     except DataError as err:
-        return err.problems
-    return check_catalog(catalog)
+        return err.problems + check_drafts(data_dir, documents_dir, None)
+    return check_catalog(catalog, documents_dir) + check_drafts(data_dir, documents_dir, catalog)

@@ -277,13 +277,15 @@ def test_policies_check_reports_problems(
 ) -> None:
     problems = ["policies/data/x/2025.yaml: windows: gap between a and b", "y.yaml: id: bad"]
     # the handler imports run_checks at call time, so patching the module is enough
-    monkeypatch.setattr("policies.checks.run_checks", lambda: problems)
+    monkeypatch.setattr("policies.checks.run_checks", lambda *dirs: problems)
     code, out, _ = run(capsys, "policies", "check")
     assert code == 1
     assert out.splitlines() == problems
 
 
-@pytest.mark.parametrize("argv", [[], ["quote"], ["policies"], ["policies", "check"]])
+@pytest.mark.parametrize(
+    "argv", [[], ["quote"], ["policies"], ["policies", "check"], ["policies", "new"]]
+)
 def test_help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     code, out, _ = run(capsys, *argv, "--help")
     assert code == 0

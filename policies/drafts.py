@@ -1,0 +1,198 @@
+"""What a draft data file still lacks: the "missing" part of `yibao policies check`.
+
+A draft (a data file with a `draft:` block, started by `yibao policies new`) is never loaded
+by the catalog. For each one the check names, as "file: field: what to do":
+
+- every placeholder left (a value starting with TODO, which says what belongs there);
+- every entry of `draft.review` (what the program filled in or copied from last year);
+- the parts every notice needs and the draft has none of (standard, windows, …);
+- clauses never cited, cited clauses that do not exist, quotes not verbatim in the notice;
+- once nothing of that kind is left: the strict schema's and the semantic checks' problems,
+  exactly as for a complete file;
+- and when nothing at all is left, that the `draft:` block is the last thing to delete.
+
+A draft therefore always has at least one message, so `make test` stays red while it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from pydantic import ValidationError
+
+from policies.catalog import (
+    NATIONAL_PREFIX,
+    Catalog,
+    LoadedPolicy,
+    display_path,
+    is_draft,
+    policy_files,
+)
+from policies.checks import check_policy, squash
+from policies.scaffold import PLACEHOLDER
+from policies.schema import PolicyFile
+
+Loc = tuple[str | int, ...]
+
+_REQUIRED: Final = {
+    "document": "the document's title, issuer, number, date and text_file",
+    "coverage_start": "the first day of the benefit period (待遇享受期)",
+    "coverage_end": "the last day of the benefit period (待遇享受期)",
+    "clauses": "the notice's clauses, each with its label and a verbatim quote",
+    "standards": "the personal contribution (个人缴费标准): one entry per tier with the "
+    "amount in yuan and the clause that states it",
+    "windows": "the payment windows: at least the collection period (集中缴费期) with its "
+    "first and last day and its clause, then what the notice says about paying after it",
+    "combination": "what a person with several identities gets: rule highest "
+    "(按最高标准, 不重复资助) with its clause, or not_stated",
+    "waiting": "the waiting periods (待遇等待期): the notice's, or the national rules it "
+    "defers to",
+}
+
+
+def _dotted(path: Loc) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _walk(value: Any, path: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, (*path, index))
+
+
+def _is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().startswith(PLACEHOLDER)
+
+
+def _is_clause_key(key: str | int) -> bool:
+    return isinstance(key, str) and (
+        key in ("clause", "clauses", "refunds") or key.endswith("_clause")
+    )
+
+
+def _refs(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every (field, clause id) the draft cites, found by key name so it works on a draft the
+    schema does not accept yet."""
+    refs: list[tuple[str, str]] = []
+    for path, value in _walk(body):
+        if not path or not _is_clause_key(path[-1]) or path[0] == "clauses":
+            continue
+        values = value if isinstance(value, list) else [value]
+        refs += [(_dotted(path), v) for v in values if isinstance(v, str) and v]
+    return refs
+
+
+def _clause_problems(
+    where: str, body: dict[str, Any], documents_dir: Path, catalog: Catalog | None
+) -> list[str]:
+    problems: list[str] = []
+    clauses = [c for c in body.get("clauses") or [] if isinstance(c, dict)]
+    ids = {str(c.get("id")): str(c.get("label", "")) for c in clauses}
+    text_file = (body.get("document") or {}).get("text_file")
+    text = ""
+    if isinstance(text_file, str) and not _is_placeholder(text_file):
+        text_path = documents_dir / text_file
+        if text_path.is_file():
+            text = squash(text_path.read_text("utf-8"))
+        else:
+            problems.append(f"{where}: document.text_file: {text_path.name} does not exist")
+    for clause in clauses:
+        quote = clause.get("quote")
+        verbatim = not isinstance(quote, str) or _is_placeholder(quote) or squash(quote) in text
+        if text and not verbatim:
+            problems.append(
+                f"{where}: clauses[{clause.get('id')}].quote: not found verbatim in {text_file}"
+            )
+    cited: set[str] = set()
+    for field, ref in _refs(body):
+        if _is_placeholder(ref):
+            continue
+        cited.add(ref)
+        if ref.startswith(NATIONAL_PREFIX):
+            national = ref.removeprefix(NATIONAL_PREFIX)
+            if catalog is not None and national not in catalog.national_clauses:
+                problems.append(f"{where}: {field}: unknown national clause {ref}")
+        elif ref not in ids:
+            problems.append(
+                f"{where}: {field}: unknown clause {ref}: use the id of one of the clauses"
+            )
+    for ident, label in ids.items():
+        if ident not in cited:
+            problems.append(
+                f"{where}: clauses[{ident}] ({label}): never cited: cite it from the rule it "
+                "sets, or delete it if it sets none (工作要求, 职责分工 and the like)"
+            )
+    return problems
+
+
+def draft_problems(path: Path, documents_dir: Path, catalog: Catalog | None) -> list[str]:
+    """What the draft at `path` still lacks; never empty (see the module docstring)."""
+    where = display_path(path)
+    try:
+        doc = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as err:
+        return [f"{where}: (YAML): {err}"]
+    if not isinstance(doc, dict):
+        return [f"{where}: (top level): not a mapping"]
+    draft = doc.get("draft")
+    body = {k: v for k, v in doc.items() if k != "draft"}
+    problems: list[str] = []
+    holes: list[Loc] = []
+    for place, value in _walk(body):
+        if _is_placeholder(value):
+            holes.append(place)
+            hint = str(value).strip().removeprefix(PLACEHOLDER).lstrip(" :")
+            problems.append(f"{where}: {_dotted(place)}: still to fill in: {hint}")
+    review = draft.get("review") if isinstance(draft, dict) else None
+    for item in review or []:
+        if isinstance(item, dict):
+            problems.append(
+                f"{where}: {item.get('field')}: to review: {item.get('why')}; then delete this "
+                "entry from draft.review"
+            )
+    covered: set[str] = set()
+    for key, what in _REQUIRED.items():
+        if not body.get(key):
+            covered.add(key)
+            problems.append(f"{where}: {key}: missing: add {what}")
+    problems += _clause_problems(where, body, documents_dir, catalog)
+    try:
+        data = PolicyFile.model_validate(body)
+    except ValidationError as err:
+        for item in err.errors():
+            loc = tuple(item["loc"])
+            if any(loc[: len(h)] == h for h in holes) or (loc and loc[0] in covered):
+                continue  # already named above, in words a volunteer can act on
+            problems.append(f"{where}: {_dotted(loc) or '(top level)'}: {item['msg']}")
+    else:
+        if catalog is not None:
+            loaded = LoadedPolicy(path, data, {c.id: c for c in data.clauses})
+            problems += [
+                p for p in check_policy(catalog, loaded, documents_dir) if "unknown clause" not in p
+            ]
+    problems = list(dict.fromkeys(problems))
+    if not problems:
+        problems.append(
+            f"{where}: draft: nothing else is missing: have a second person compare the rules "
+            "with the notice, add the worked cases, then delete the `draft:` block to put the "
+            "notice in service and run `make test`"
+        )
+    return problems
+
+
+def check_drafts(data_dir: Path, documents_dir: Path, catalog: Catalog | None) -> list[str]:
+    problems: list[str] = []
+    for path in policy_files(data_dir):
+        if is_draft(path):
+            problems += draft_problems(path, documents_dir, catalog)
+    return problems
