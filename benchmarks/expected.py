@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from benchmarks.scenarios import Script
+from benchmarks.scenarios import Script, button_for
 from bot import callback_data
 from bot.clock import today_in_china
 from bot.outgoing import Rendered, render_step
@@ -45,8 +45,7 @@ def script_event(
     """The dialog event the bot makes of one scripted action (a click picks a button)."""
     kind, value = action
     if kind == "click":
-        assert isinstance(value, int)
-        press = callback_data.decode(buttons[min(value, len(buttons)) - 1])
+        press = callback_data.decode(button_for(value, buttons))
         assert press is not None
         if press.option == callback_data.PLAIN_TEXT_OPTION:
             raise ValueError("pressing 'plain text' is not simulated")

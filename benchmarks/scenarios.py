@@ -6,7 +6,8 @@ three languages, some ending with /table, /sources or /compare), plus two volunt
 browse the reference views by command and by the help menu's buttons. Each becomes a list of
 actions for the load driver: ("text", "…") sends a message (commands are messages starting
 with "/"), ("click", n) presses the n-th button (reading order, 1-based, as the terminal
-numbers them) of the bot's latest message that has buttons.
+numbers them) of the bot's latest message that has buttons, and ("click", "i:dibao") the
+button of that action (the scenarios' "@i:dibao" lines).
 
 The echo bot gets the same actions: its messages carry one button, which every click presses,
 so both bots receive the same number of updates of the same kinds.
@@ -19,7 +20,7 @@ from typing import Literal
 
 from tests.dialogs.transcript_scenarios import LANGS, SCENARIOS
 
-Action = tuple[Literal["text"], str] | tuple[Literal["click"], int]
+Action = tuple[Literal["text"], str] | tuple[Literal["click"], int | str]
 
 # Telegram clients report IETF tags; the bot maps them onto its languages.
 LANGUAGE_CODES = {"zh_Hans": "zh-hans", "zh_Hant": "zh-hant", "en": "en"}
@@ -61,9 +62,24 @@ def _actions(region: str | None, lines: list[str]) -> tuple[Action, ...]:
         stripped = line.strip()
         if stripped.isdigit():
             actions.append(("click", int(stripped)))
+        elif stripped.startswith("@"):
+            actions.append(("click", stripped[1:]))
         else:
             actions.append(("text", line))
     return tuple(actions)
+
+
+def button_for(choice: object, buttons: list[str]) -> str:
+    """The callback data a click presses: the n-th button, or the one of that action."""
+    if isinstance(choice, int):
+        return buttons[min(choice, len(buttons)) - 1]
+    from bot import callback_data
+
+    for data in buttons:
+        press = callback_data.decode(data)
+        if press is not None and press.option == choice:
+            return data
+    raise ValueError(f"no button for action {choice!r} among {buttons}")
 
 
 def scripts() -> list[Script]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from benchmarks.expected import Expected
-from benchmarks.scenarios import Script
+from benchmarks.scenarios import Script, button_for
 from tests.e2e.fake_bot_api import FakeBotApi
 
 JSON = dict[str, Any]
@@ -186,7 +186,7 @@ class Driver:
             else:
                 assert user.keyboard is not None, "a script clicks before any buttons"
                 message_id, buttons = user.keyboard
-                data = buttons[0] if self.echo else buttons[min(action[1], len(buttons)) - 1]
+                data = buttons[0] if self.echo else button_for(action[1], buttons)
                 query_id = await self.api.user_clicks(user.chat_id, message_id, data)
                 pending.query_id = query_id
                 pending.update_id = self.api.update_of_query[query_id]

@@ -112,9 +112,10 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "short", "json"),
         default="text",
-        help="text: the plain-text answer to paste (default); json: one JSON object",
+        help="text: the plain-text answer to paste (default); short: one SMS-sized paragraph "
+        "(at most 200 characters in Chinese); json: one JSON object",
     )
     parser.set_defaults(handler=run)
 
@@ -138,7 +139,11 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> d
     region = catalog.resolve_region(args.region)
     if region is None:
         names = catalog.region_labels()
-        regions = [(labels[0], [*labels[1:], slug]) for slug, labels in names.items()]
+        # The labels already end with the pinyin slug: each name once.
+        regions = [
+            (labels[0], list(dict.fromkeys([*labels[1:], slug])))
+            for slug, labels in names.items()
+        ]
         errors.append(
             render_template(
                 "cli/unknown_region.j2", lang, "text", text=args.region, regions=regions
@@ -194,9 +199,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.format == "json":
         print(json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2))
+    elif args.format == "short":
+        print(short_answer(result, args.lang, catalog))
     else:
         print(render_quote(result, args.lang, "text"))
     return 0
+
+
+def short_answer(result: QuoteResult, lang: str, catalog: Catalog) -> str:
+    """`--format short`: the answer in one SMS; with no notice for the date, the latest
+    notice's answer under its reference label, as the chat gives it."""
+    from dialogs.rendering.short import render_short
+    from dialogs.views import reference_for
+    from policies.result import Status
+
+    reference = reference_for(catalog, result) if result.status is Status.NO_POLICY else None
+    return render_short(result, lang, "text", reference=reference)
 
 
 # -- the JSON shape ------------------------------------------------------------------------

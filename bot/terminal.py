@@ -2,7 +2,10 @@
 
 Reads one line per turn, so it can be scripted (`printf '昌图\n1\n' | yibao chat`) and its
 transcripts compared in tests. A number picks an option of the last reply, a line starting
-with "/" is a command (/help, /table…), anything else is free text; "q" or end of input ends.
+with "/" is a command (/help, /table…), anything else is free text; "q", end of input
+(Ctrl-D) or Ctrl-C ends. A script may also press a button by its action, "@i:dibao" (the
+option's encoded id): it is echoed as the number a person would have typed, so transcripts
+are scripted by action and survive a new identity or region moving the buttons.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ def run_chat(
             out.write(prompt)
             out.flush()
             continue
+        if line.startswith("@") and line[1:] in options:
+            line = str(options.index(line[1:]) + 1)  # pressed by action, shown as typed
         if echo:
             out.write(f"> {line}\n")
         state, replies = step(state, _event(line, options, seq, today))

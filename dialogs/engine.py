@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import flow, views
 from dialogs.flow import identities_of
+from dialogs.glossary import glossary_entries, glossary_entry
 from dialogs.quotes import quote_once
 from dialogs.rendering.languages import normalise_lang
 from dialogs.replies import Block, Option, Reply
@@ -23,7 +24,7 @@ from dialogs.state import DialogState, Stage
 from dialogs.understanding.message import Intent, MessageFacts, understand
 from dialogs.understanding.numerals import find_year_counts, parse_chinese_int
 from policies.catalog import Catalog, LoadedPolicy, load_catalog
-from policies.engine import QuoteInputError
+from policies.engine import ORDINARY, QuoteInputError
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Status
 
 log = logging.getLogger("dialogs.engine")
@@ -31,6 +32,8 @@ log = logging.getLogger("dialogs.engine")
 LANGS = ("zh_Hans", "zh_Hant", "en")
 MAX_FAILURES = 3
 MAX_LAPSED_CHOICE = 6
+MAX_TEXT = 2000  # characters of one message that are read; nobody types a longer answer
+_SEPARATORS = " \t\n，。,.;；、！!？?：:）)"
 
 
 class _EventBase(BaseModel):
@@ -59,7 +62,17 @@ class Command(_EventBase):
 
 Event = Annotated[Text | Choice | Command, Field(discriminator="kind")]
 
-COMMANDS = ("start", "help", "cancel", "lang", "table", "compare", "sources", "forget")
+COMMANDS = (
+    "start",
+    "help",
+    "cancel",
+    "lang",
+    "table",
+    "compare",
+    "glossary",
+    "sources",
+    "forget",
+)
 
 
 def language(state: DialogState) -> str:
@@ -135,9 +148,12 @@ class _Step:
         if name == "table":
             return [self.table(self.catalog.resolve_region(arg) if arg else None)]
         if name == "compare":
-            return [self.compare(self.catalog.resolve_identity(arg) if arg else None)]
+            return [self.compare(self._comparable(arg) if arg else None)]
         if name == "sources":
             return [self.sources()]
+        if name == "glossary":
+            code = self.catalog.resolve_identity(arg) if arg else None
+            return [self.glossary([code] if code else [])]
         self.pre.append(_block("unknown_command", command=name[:32]))
         return [self.ask()]
 
@@ -191,12 +207,19 @@ class _Step:
         return self.stale()
 
     def back(self) -> Reply:
+        current = self.state.stage
         while self.state.asked:
             stage = self.state.asked.pop()
             if stage in (Stage.ANSWER, Stage.COMPARE):
                 continue
+            chosen = list(self.state.identities or [])
             flow.clear(self.state, stage)
-            return self.ask()
+            if stage is Stage.IDENTITIES:
+                self.state.draft = chosen  # back to the question with its ✓ marks
+            if flow.next_stage(self.catalog, self.state) is current and self.state.asked:
+                continue  # that step was never answered: one press goes one visible step
+            # Going back is not a new step: recording it would make the next "back" a no-op.
+            return self.ask(record=False)
         self.pre.append(_block("nothing_to_go_back_to"))
         return self.ask()
 
@@ -211,9 +234,12 @@ class _Step:
         }.get(what)
         if stage is None:
             return self.stale()
+        chosen = list(self.state.identities or [])
         flow.clear(self.state, stage)
+        if stage in (Stage.TIER, Stage.HISTORY):
+            self.state.requested = stage
         if stage is Stage.IDENTITIES:
-            self.state.draft = []
+            self.state.draft = chosen  # the ✓ marks stay: change one, keep the rest
         return [self.ask()]
 
     def set_language(self, lang: str) -> list[Reply]:
@@ -242,30 +268,45 @@ class _Step:
     # -- free text ------------------------------------------------------------------------
 
     def text(self, raw: str) -> list[Reply]:
-        text = raw[:2000]  # nobody types a longer answer; bound the parsing work
+        text = _bounded(raw)
+        if len(text) < len(raw):
+            self.pre.append(_block("input_cut", length=len(raw), limit=MAX_TEXT))
         facts = understand(text, self.today, self.catalog)
+        if facts.asked_about:
+            return [self.glossary(facts.asked_about)]
         if facts.intent is not None and self._intent_is_whole_message(facts):
             return self.intent(facts.intent)
         stage = self.state.stage
         if stage is Stage.COMPARE and facts.identities:
             return [self.compare(facts.identities[0])]
+        if stage is Stage.COMPARE and facts.ordinary:
+            return [self.compare(ORDINARY)]
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
             return [self.fail(problem)]
+        half = _block("partial_word", fragments=facts.partial) if facts.partial else None
         if self.state.model_dump() == before:
             if facts.intent is not None:
                 return self.intent(facts.intent)
             if stage is Stage.IDENTITIES and _unsure(text):
                 return [self.explain_identities()]
-            if stage is Stage.ANSWER and facts.anything():
-                return [self.ask(record=False)]  # understood, and already answered: the answer
-            return [self.fail(None)]
+            if half is None and _states_a_fact(facts):
+                return [self.ask(record=False)]  # said again what we know: nothing to fix
+            return [self.fail(half)]
+        if half is not None:
+            self.pre.append(half)
         self.state.failures = 0
         return [self.ask()]
 
     def _intent_is_whole_message(self, facts: MessageFacts) -> bool:
-        return not (facts.region or facts.identities or facts.payment_date or facts.birth_date)
+        return not (
+            facts.region
+            or facts.identities
+            or facts.negated
+            or facts.payment_date
+            or facts.birth_date
+        )
 
     def intent(self, intent: Intent) -> list[Reply]:
         if intent is Intent.HELP:
@@ -286,21 +327,17 @@ class _Step:
         return [self.faq(topic)]
 
     def apply(self, facts: MessageFacts, stage: Stage, text: str) -> Block | None:
-        """Store every fact the message gives; a Block names a specific problem."""
+        """Store every fact the message gives, each replacing the one it corrects; what an
+        earlier message had said differently is announced ("已改为：…"). A Block names a
+        specific problem."""
         state = self.state
+        at = len(self.pre)
+        old = state.model_copy()
         if facts.region:
             if facts.region != state.region:
                 state.tier = None
             state.region = facts.region
-        if facts.identities:
-            merged = list(
-                dict.fromkeys([*(state.identities or []), *state.draft, *facts.identities])
-            )
-            state.identities = [i for i in merged if i in self.catalog.identities]
-            state.draft = []
-        elif facts.ordinary and (stage is Stage.IDENTITIES or state.identities is None):
-            state.identities = []
-            state.draft = []
+        removed = self._apply_identities(facts, stage)
         if facts.tier and (stage is Stage.TIER or flow.has_tiers(self.catalog, state)):
             state.tier = facts.tier
         elif stage is Stage.TIER and facts.bare_number in (1, 2):
@@ -309,7 +346,45 @@ class _Step:
         if problem is not None:
             return problem
         self._apply_history(facts, stage, text)
+        changes = _changes(old, state)
+        for change in changes:
+            if change["what"] == "region":
+                change["name"] = self.catalog.latest(change["value"]).data.region.name
+            elif change["what"] == "tier":
+                loaded = flow.policy(self.catalog, state)
+                tiers = loaded.data.tiers if loaded else []
+                change["name"] = next((t.label for t in tiers if t.number == state.tier), "")
+        if removed:
+            changes.append({"what": "removed", "value": removed})
+        if changes:
+            self.pre.insert(at, _block("changed", changes=changes))
         return None
+
+    def _apply_identities(self, facts: MessageFacts, stage: Stage) -> list[str]:
+        """The identities a message states: they replace the earlier ones, unless they are
+        being chosen right now (the draft) or the message adds them ("还有…"); "不是低保户"
+        removes one. Returns the identities removed by a negation."""
+        state = self.state
+        known = self.catalog.identities
+        before = state.identities
+        if facts.identities or facts.negated:
+            choosing = stage is Stage.IDENTITIES and before is None
+            base = list(state.draft) if choosing else list(before or [])
+            if facts.identities and not facts.additive and (facts.correction or not choosing):
+                base = []
+            merged = dict.fromkeys([*base, *facts.identities])
+            chosen = [i for i in merged if i in known and i not in facts.negated]
+            removed = [i for i in [*(before or []), *state.draft] if i in facts.negated]
+            state.draft = []
+            # Only negations and nothing left: ask again rather than guess "ordinary".
+            state.identities = chosen or None
+            return list(dict.fromkeys(removed)) if state.identities is None else []
+        if facts.ordinary and (
+            stage is Stage.IDENTITIES or state.identities is None or facts.correction
+        ):
+            state.identities = []
+            state.draft = []
+        return []
 
     def _apply_dates(self, facts: MessageFacts, stage: Stage) -> Block | None:
         state = self.state
@@ -325,16 +400,27 @@ class _Step:
             birth = others.pop(0)
         if payment is None and others:
             payment = others.pop(0)
+        assumed: dict[str, date] = {}  # one "no year given" notice for the whole message
         if birth is not None and birth.value is not None:
             if birth.value > self.today:
                 return _block("birth_in_future", day=birth.value)
             state.birth_date = birth.value
             if birth.year_inferred:
-                self.pre.append(_block("year_assumed", day=birth.value))
+                assumed["birth"] = birth.value
         if payment is not None and payment.value is not None:
-            state.payment_date = payment.value
+            value = payment.value
+            if (
+                payment.year_inferred
+                and state.birth_date is not None
+                and ("newborn" in (state.identities or []))
+            ):
+                # a newborn pays after birth: "2025年1月3日出生 2月10号交" is 2025-02-10
+                value = _first_on_or_after(value, state.birth_date)
+            state.payment_date = value
             if payment.year_inferred:
-                self.pre.append(_block("year_assumed", day=payment.value))
+                assumed["payment"] = value
+        if assumed:
+            self.pre.append(_block("year_assumed", **assumed))
         if (
             state.birth_date is not None
             and state.payment_date is not None
@@ -347,6 +433,10 @@ class _Step:
     def _apply_history(self, facts: MessageFacts, stage: Stage, text: str) -> None:
         state = self.state
         if facts.insured_last_year is not None:
+            if facts.insured_last_year != state.insured_last_year:
+                # "去年没交" after "去年交了": the lapse counts must be asked, not kept at 0.
+                state.lapsed_years = None
+                state.repaid_years = None
             state.insured_last_year = facts.insured_last_year
             if facts.insured_last_year:
                 state.lapsed_years = 0
@@ -425,7 +515,15 @@ class _Step:
 
     def ask(self, record: bool = True) -> Reply:
         """Ask the next missing question, or give the answer."""
+        if self.state.then is not None and self.state.region is not None:
+            # A view asked for before its region was known: the region is known now.
+            then, self.state.then = self.state.then, None
+            if then == "table":
+                return self.table(self.state.region)
         stage = flow.next_stage(self.catalog, self.state)
+        if stage is Stage.ANSWER and self._amount_depends_on_history():
+            self.state.requested = Stage.HISTORY
+            stage = flow.next_stage(self.catalog, self.state)
         if record and stage is not self.state.stage:
             self.state.asked = [*self.state.asked[-31:], self.state.stage]
         if stage is not self.state.stage:
@@ -517,10 +615,20 @@ class _Step:
         return out
 
     def _all_identities(self) -> list[str]:
+        """What /compare offers: ordinary residents, newborns, then every group a notice names."""
         named: set[str] = set()
         for region in self.catalog.regions():
             named |= set(identities_of(self.catalog, region))
-        return [code for code in self.catalog.identities if code in named and code != "newborn"]
+        extra = views.COMPARABLE_EXTRA
+        return [*extra, *[c for c in self.catalog.identities if c in named and c not in extra]]
+
+    def _comparable(self, text: str) -> str | None:
+        """/compare's argument: an identity, or ordinary residents ("普通居民", "ordinary")."""
+        code = self.catalog.resolve_identity(text)
+        if code is not None:
+            return code
+        facts = understand(text, self.today, self.catalog)
+        return ORDINARY if facts.ordinary or text.strip().lower() == ORDINARY else None
 
     def ask_language(self) -> Reply:
         self.state.seq += 1
@@ -536,10 +644,11 @@ class _Step:
         )
 
     def explain_identities(self) -> Reply:
-        """ "Not sure": each group in one line, in the region's own wording."""
+        """ "Not sure": the region's glossary (each group in the notice's own words)."""
         assert self.state.region is not None
-        table = views.identity_table(self.catalog, self.state.region)
-        self.pre.append(_block("identities_explained", table=table))
+        region = self.state.region
+        entries = glossary_entries(self.catalog, region, self.lang)
+        self.pre.append(_block("glossary", entries=entries, region=region))
         return self.ask(record=False)
 
     # -- the answer -------------------------------------------------------------------------
@@ -557,6 +666,42 @@ class _Step:
             tier=state.tier,
         )
 
+    def _amount_depends_on_history(self) -> bool:
+        """Whether "insured last year?" changes the amount itself (not only the waiting), so
+        it must be asked before answering rather than assumed."""
+        state = self.state
+        if state.insured_last_year is not None or not flow.history_matters(self.catalog, state):
+            return False
+        try:
+            continuing = quote_once(self.catalog, self.request())
+            lapsed = quote_once(
+                self.catalog, self.request().model_copy(update={"lapsed_years": 1})
+            )
+        except QuoteInputError:
+            return False
+        return (continuing.status, continuing.amount_due) != (lapsed.status, lapsed.amount_due)
+
+    def assumed_cases(self, result: QuoteResult) -> list[dict[str, Any]]:
+        """What the answer assumed about facts nobody gave (history, tier), each with the
+        calculator's answer for the other case, where that answer differs."""
+        state = self.state
+        if result.status not in (Status.OK, Status.UNDETERMINED):
+            return []
+        request = result.request
+        cases: list[dict[str, Any]] = []
+        if state.insured_last_year is None and flow.history_matters(self.catalog, state):
+            lapsed = quote_once(self.catalog, request.model_copy(update={"lapsed_years": 1}))
+            if _outcome(lapsed) != _outcome(result):
+                cases.append({"what": "history", "result": lapsed})
+        loaded = flow.policy(self.catalog, state)
+        if state.tier is None and loaded is not None and loaded.data.tiers:
+            for tier in loaded.data.tiers:
+                if tier.number == result.tier:
+                    continue
+                other = quote_once(self.catalog, request.model_copy(update={"tier": tier.number}))
+                cases.append({"what": "tier", "result": other})
+        return cases
+
     def answer(self) -> Reply:
         blocks = [*self.pre]
         try:
@@ -565,6 +710,10 @@ class _Step:
             flow.clear(self.state, Stage.PAYMENT_DATE)
             self.pre = [_block("birth_after_payment")]
             return self.ask(record=False)
+        # (Not for a reference answer: "no notice governs this date" must come first.)
+        cases = self.assumed_cases(result)
+        if cases:
+            blocks.append(_block("assumed", cases=cases, asked=result))
         blocks.append(_block("answer", result=result))
         if result.status is Status.NO_POLICY:
             reference = self.reference(result)
@@ -584,20 +733,7 @@ class _Step:
 
     def reference(self, result: QuoteResult) -> QuoteResult | None:
         """The same question under the latest notice on file, on the equivalent day."""
-        assert self.state.payment_date is not None
-        latest = self.catalog.latest(result.region)
-        shifted = reference_day(latest, self.state.payment_date)
-        if shifted is None:
-            return None
-        birth = self.state.birth_date
-        if birth is not None and "newborn" in (self.state.identities or []):
-            # A newborn's answer hinges on the days since birth; keep them.
-            birth = _shift_years(birth, shifted.year - self.state.payment_date.year)
-        request = self.request(shifted).model_copy(update={"birth_date": birth})
-        try:
-            return quote_once(self.catalog, request)
-        except QuoteInputError:
-            return None
+        return views.reference_for(self.catalog, result)
 
     def answer_options(self) -> list[Option]:
         state = self.state
@@ -656,6 +792,7 @@ class _Step:
     def table(self, region: str | None) -> Reply:
         region = region or self.state.region
         if region is None:
+            self.state.then = "table"  # shown as soon as the region is known
             self.pre.append(_block("choose_region_first"))
             return self.ask()
         return self.info(
@@ -665,7 +802,7 @@ class _Step:
     def compare(self, identity: str | None) -> Reply:
         if identity is None and self.state.identities and len(self.state.identities) == 1:
             identity = self.state.identities[0]
-        if identity is None or identity not in self.catalog.identities:
+        if identity is None or identity not in (*self.catalog.identities, ORDINARY):
             self.state.resume = self.state.stage
             self.state.stage = Stage.COMPARE
             self.state.seq += 1
@@ -675,6 +812,19 @@ class _Step:
             self.state.resume = None
         rows = views.compare_identity(self.catalog, identity)
         return self.info([_block("comparison", identity=identity, rows=rows)])
+
+    def glossary(self, codes: list[str]) -> Reply:
+        """What the groups mean, in the notice's words; asking changes nothing."""
+        region = self.state.region
+        if codes:
+            entries = [
+                entry
+                for code in codes
+                for entry in glossary_entry(self.catalog, region, code, self.lang)
+            ]
+        else:
+            entries = glossary_entries(self.catalog, region, self.lang)
+        return self.info([_block("glossary", entries=entries, region=region)])
 
     def sources(self) -> Reply:
         return self.info(
@@ -703,6 +853,56 @@ def replay(state: DialogState, today: date, catalog: Catalog | None = None) -> R
         return None
 
 
+def _outcome(result: QuoteResult) -> tuple[object, ...]:
+    """What a resident sees change between two cases: the amount and when cover starts."""
+    coverage = result.coverage
+    return (
+        result.status,
+        result.amount_due,
+        coverage.start if coverage else None,
+        coverage.rule if coverage else None,
+    )
+
+
+def _bounded(raw: str) -> str:
+    """At most MAX_TEXT characters, and no word cut in half: a cut message loses its last
+    fragment, so "…低保边缘户" cut after "低保" cannot become 低保."""
+    if len(raw) <= MAX_TEXT:
+        return raw
+    kept = raw[:MAX_TEXT]
+    if raw[MAX_TEXT] in _SEPARATORS:
+        return kept
+    last = max(kept.rfind(ch) for ch in _SEPARATORS)
+    return kept[: last + 1] if last >= 0 else ""
+
+
+_WATCHED = ("region", "identities", "birth_date", "tier", "insured_last_year", "payment_date")
+
+
+def _changes(old: DialogState, new: DialogState) -> list[dict[str, Any]]:
+    """The facts a message changed from an earlier value (a first answer is no change)."""
+    out: list[dict[str, Any]] = []
+    for name in _WATCHED:
+        before, after = getattr(old, name), getattr(new, name)
+        if before is not None and after is not None and before != after:
+            out.append({"what": name, "value": after})
+    return out
+
+
+def _states_a_fact(facts: MessageFacts) -> bool:
+    return bool(
+        facts.region
+        or facts.identities
+        or facts.ordinary
+        or facts.birth_date
+        or facts.payment_date
+        or facts.other_dates
+        or facts.tier
+        or facts.insured_last_year is not None
+        or facts.lapsed_years is not None
+    )
+
+
 def _unsure(text: str) -> bool:
     lowered = text.strip().lower()
     return lowered in {"不确定", "不知道", "不清楚", "不確定", "not sure", "unsure", "?", "？"}
@@ -720,30 +920,13 @@ def _count(text: str, facts: MessageFacts) -> int | None:
     return value
 
 
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 Feb in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
-def reference_day(policy: LoadedPolicy, day: date) -> date | None:
-    """The day in the latest notice's year that plays the role `day` plays in its own year.
-
-    Autumn dates are collection-period dates for the next year, so a shift that lands in the
-    collection window wins over one that lands in the late part of the year.
-    """
-    first = policy.first_payment_day
-    last = policy.data.coverage_end
-    candidates = []
-    for years in range(-60, 61):
-        shifted = _shift_years(day, years)
-        if first <= shifted <= last:
-            candidates.append(shifted)
-    if not candidates:
-        return None
-    collection = [w for w in policy.data.windows if w.kind == "collection"]
-    for shifted in candidates:
-        if any(w.start <= shifted <= w.end for w in collection):
-            return shifted
-    return candidates[0]
+def _first_on_or_after(day: date, earliest: date) -> date:
+    """`day`'s month and day in the first year that puts it on or after `earliest`."""
+    for year in range(earliest.year, day.year + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 Feb in a common year
+            continue
+        if candidate >= earliest:
+            return candidate
+    return day

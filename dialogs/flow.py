@@ -1,9 +1,11 @@
 """Which questions matter for this region and these answers, and what is still missing.
 
 The rules come from the policy data, so a new region brings its own questions: a birth date
-only where a subsidy depends on age or the person is a newborn, a tier only where the notice
-has tiers, the insurance history only where the notice has waiting periods, back-payment only
-where repair shortens the wait.
+only where a subsidy depends on age or the person is a newborn, back-payment only where repair
+shortens the wait. The tier and the insurance history are not asked before the answer: it
+assumes the common case (一档; insured last year) and prices the other case too; they are
+asked only when requested (`state.requested`: the person wants to refine the answer, or the
+engine found that the amount itself depends on them).
 """
 
 from __future__ import annotations
@@ -67,9 +69,13 @@ def next_stage(catalog: Catalog, state: DialogState) -> Stage:
         return Stage.IDENTITIES
     if state.birth_date is None and needs_birth_date(catalog, state):
         return Stage.BIRTH_DATE
-    if state.tier is None and has_tiers(catalog, state):
+    if state.requested is Stage.TIER and state.tier is None and has_tiers(catalog, state):
         return Stage.TIER
-    if state.insured_last_year is None and history_matters(catalog, state):
+    if (
+        state.requested is Stage.HISTORY
+        and state.insured_last_year is None
+        and history_matters(catalog, state)
+    ):
         return Stage.HISTORY
     if state.insured_last_year is False and state.lapsed_years is None:
         return Stage.LAPSED_YEARS

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, MAX_MESSAGE_LENGTH, answer_context
+from dialogs.rendering.short import render_short
 from dialogs.replies import Block, Option, Reply
 from policies.result import QuoteResult
 
@@ -221,6 +222,8 @@ def _freeze(value: object) -> Hashable:
         return (type(value), value.value)
     if isinstance(value, list | tuple):
         return (type(value), tuple(_freeze(v) for v in value))
+    if isinstance(value, frozenset):  # e.g. QuoteRequest.identities in the views' rows
+        return (frozenset, frozenset(_freeze(v) for v in value))
     if isinstance(value, dict):
         return (dict, tuple((_freeze(k), _freeze(v)) for k, v in value.items()))
     if is_dataclass(value) and not isinstance(value, type):
@@ -250,3 +253,19 @@ def render_reply(reply: Reply, markup: Markup) -> RenderedReply:
     columns = max(1, reply.columns)
     rows = [labels[i : i + columns] for i in range(0, len(labels), columns)]
     return RenderedReply(kind=reply.kind, text=text, buttons=rows, seq=reply.seq)
+
+
+def render_short_reply(reply: Reply, markup: Markup = "text") -> str | None:
+    """An answer reply as one SMS-sized paragraph (the "plain text" button), or None when the
+    reply holds no answer. A no-policy answer carries its labelled reference in the same
+    paragraph, so the warning travels with it."""
+    answer = next((b for b in reply.blocks if b.template == "answer"), None)
+    if answer is None:
+        return None
+    reference = next((b for b in reply.blocks if b.template == "reference_answer"), None)
+    return render_short(
+        answer.params["result"],
+        reply.lang,
+        markup,
+        reference=reference.params["result"] if reference is not None else None,
+    )

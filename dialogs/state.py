@@ -46,6 +46,10 @@ class DialogState(BaseModel):
     asked: list[Stage] = Field(default_factory=list, max_length=32)  # for "back"
     failures: int = Field(default=0, ge=0)
     resume: Stage | None = None  # the stage to return to after "language"/"compare"
+    # A question the answer would otherwise assume (tier, history), asked because the person
+    # asked to refine it or because the amount depends on it.
+    requested: Stage | None = None
+    then: str | None = None  # a view asked for before its region was known ("table")
     seq: int = Field(default=0, ge=0)  # bumps with every question; buttons carry it
 
     def clone(self) -> DialogState:

@@ -6,6 +6,7 @@ tests call `check_catalog()` (in `policies.checks`) for the semantic checks.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -151,15 +152,15 @@ def policy_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(p for p in data_dir.glob("*/*.yaml") if not p.name.endswith(".cases.yaml"))
 
 
+_DRAFT_KEY = re.compile(r"^draft\s*:", re.MULTILINE)
+
+
 def is_draft(path: Path) -> bool:
-    """A file started by `yibao policies new` and not finished (it has a `draft:` block): the
-    catalog never loads it, so it cannot reach an answer; `yibao policies check` reports what
-    it still lacks."""
-    try:
-        doc = _read_yaml(path)
-    except yaml.YAMLError:
-        return False  # not a draft we can recognise: the schema check reports the YAML error
-    return isinstance(doc, dict) and "draft" in doc
+    """A file started by `yibao policies new` and not finished (it has a top-level `draft:`
+    block): the catalog never loads it, so it cannot reach an answer; `yibao policies check`
+    reports what it still lacks. A key at column 0 is a top-level key, so a text search is
+    enough and spares parsing every file twice."""
+    return bool(_DRAFT_KEY.search(path.read_text("utf-8")))
 
 
 def read_catalog(data_dir: Path = DATA_DIR) -> Catalog:

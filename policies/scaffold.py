@@ -83,7 +83,11 @@ class Draft:
     def yaml_text(self) -> str:
         draft = {
             "started": f"yibao policies new, {date.today().isoformat()}",
-            "from": self.started_from.name if self.started_from else None,
+            "from": (
+                f"{self.started_from.parent.name}/{self.started_from.name}"
+                if self.started_from
+                else None
+            ),
             "review": self.review,
         }
         head = (
@@ -391,7 +395,7 @@ def build(
         {
             "field": "document",
             "why": "read off the notice by the program: compare title, number, issuer, date "
-            "and implements with the notice",
+            "and implements with the notice; add valid_until where it states one (有效期)",
         }
     ]
     if previous is None:

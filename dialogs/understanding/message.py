@@ -91,6 +91,29 @@ _ORDINARY = re.compile(
 _YES = re.compile(r"^(是|是的|对|對|有|交了|缴了|yes|y|yeah|yep|嗯)$", re.IGNORECASE)
 _NO = re.compile(r"^(否|不是|没有|沒有|没|沒|没交|沒交|no|n|nope|不)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+# "不对，是…", "说错了", "I meant…": the facts in this message replace the ones they name.
+_CORRECTION = re.compile(
+    r"(不对|不是.{0,12}而?是|错了|搞错|说错|写错|输错|打错|更正|纠正|改为|改成|换成|应该是|其实是|"
+    r"\bno\b|\bwrong\b|\bactually\b|\bi meant\b|\bcorrection\b|\binstead\b)",
+    re.IGNORECASE,
+)
+# "还有脱贫户", "也是…": the identities are added to those already given.
+_ADDITIVE = re.compile(
+    r"(还有|也是|也有|另外|同时|并且|以及|而且|\balso\b|\btoo\b|\bas well\b)",
+    re.IGNORECASE,
+)
+# "什么是低保边缘家庭？", "低保户是什么意思": a question about a term, not a statement.
+_TERM_QUESTION = re.compile(
+    r"(什么是|什么叫|啥是|啥叫|何为|何谓|是什么|是啥|什么意思|啥意思|指什么|指的是什么|"
+    r"包括哪些|包括什么|怎么认定|如何认定|认定标准|定义|"
+    r"\bwhat\s+is\b|\bwhat's\b|\bwhat\s+are\b|\bwhat\s+does\b|\bmeaning\b|\bdefine\b|"
+    r"\bdefinition\b)",
+    re.IGNORECASE,
+)
+# Just before an identity: "不是低保户", "并非…", "not dibao".
+_NEGATION = re.compile(
+    r"(不是|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
+)
 _WINDOW = 8  # characters around a mention that decide what it is about
 
 
@@ -110,6 +133,11 @@ class MessageFacts:
     yes: bool | None = None
     tier: int | None = None
     intent: Intent | None = None
+    correction: bool = False  # the message corrects earlier facts ("不对，是…")
+    additive: bool = False  # identities add to the earlier ones ("还有…")
+    negated: list[str] = field(default_factory=list)  # "不是低保户": identities to remove
+    asked_about: list[str] = field(default_factory=list)  # "什么是低保边缘家庭？"
+    partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
 
     def anything(self) -> bool:
         return any(
@@ -155,13 +183,59 @@ def _lexicon(catalog: Catalog) -> _Lexicon:
 
 def _take(text: str, table: tuple[tuple[str, str], ...]) -> tuple[list[str], str]:
     """Codes whose aliases occur in `text`, longest first; matched text is blanked out."""
-    found: list[str] = []
+    found, rest = _take_at(text, table)
+    return list(dict.fromkeys(code for code, _ in found)), rest
+
+
+def _take_at(
+    text: str, table: tuple[tuple[str, str], ...]
+) -> tuple[list[tuple[str, int]], str]:
+    """(code, position) of every alias occurrence, longest aliases first; matched text is
+    blanked out so a shorter alias inside a longer one does not match again."""
+    found: list[tuple[str, int]] = []
     for alias, code in table:
-        if alias in text:
-            text = text.replace(alias, "\0" * len(alias))
-            if code not in found:
-                found.append(code)
+        start = text.find(alias)
+        while start >= 0:
+            found.append((code, start))
+            text = text[:start] + "\0" * len(alias) + text[start + len(alias) :]
+            start = text.find(alias, start + len(alias))
     return found, text
+
+
+def _half_word(text: str, start: int, code: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The typed fragment, when the alias found at `start` is followed by the beginning, but
+    not the whole, of a longer alias meaning something else ("低保边" is not 低保)."""
+    matched = max((len(a) for a, c in table if c == code and text.startswith(a, start)), default=0)
+    for alias, other in table:
+        if other == code or len(alias) <= matched:
+            continue
+        typed = 0
+        while (
+            typed < len(alias)
+            and start + typed < len(text)
+            and text[start + typed] == alias[typed]
+        ):
+            typed += 1
+        if matched < typed < len(alias):
+            return text[start : start + typed]
+    return None
+
+
+def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageFacts) -> str:
+    """Affirmed, negated and half-typed identities; returns the text with matches blanked."""
+    found, rest = _take_at(folded, table)
+    for code, start in sorted(found, key=lambda cs: cs[1]):
+        fragment = _half_word(folded, start, code, table)
+        if fragment is not None:
+            if fragment not in facts.partial:
+                facts.partial.append(fragment)
+        elif _NEGATION.search(folded[max(0, start - 6) : start]):
+            if code not in facts.negated:
+                facts.negated.append(code)
+        elif code not in facts.identities:
+            facts.identities.append(code)
+    facts.negated = [c for c in facts.negated if c not in facts.identities]
+    return rest
 
 
 def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts) -> None:
@@ -213,16 +287,28 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
             break
     lexicon = _lexicon(catalog)
     folded = normalise_name(plain)
-    facts.identities, rest = _take(folded, lexicon.identities)
+    rest = _identities(folded, lexicon.identities, facts)
     regions, _ = _take(rest, lexicon.regions)
     facts.region = regions[0] if regions else None
-    facts.ordinary = not facts.identities and bool(_ORDINARY.search(plain))
+    if _TERM_QUESTION.search(plain) and (facts.identities or facts.negated):
+        # A question about a term states nothing about the person.
+        facts.asked_about = list(dict.fromkeys([*facts.identities, *facts.negated]))
+        facts.identities, facts.negated = [], []
+        facts.intent = None
+        return facts
+    facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
+    facts.additive = bool(_ADDITIVE.search(plain))
+    facts.ordinary = (
+        not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
+    )
     _classify_dates(plain, find_dates(plain, today), facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:
         # "孩子4月10号出生的": a birth date under a year old makes the person a newborn.
         facts.identities.append("newborn")
         facts.ordinary = False
+        # The baby's birth date adds a newborn; it does not replace what else was said.
+        facts.additive = facts.additive or not facts.correction
     _history(plain, facts)
     tier = _TIER.search(plain)
     if tier:

@@ -306,7 +306,7 @@ def test_quote_help_documents_the_contract(capsys: pytest.CaptureFixture[str]) -
         "--format",
     ):
         assert option in out
-    assert "{zh_Hans,zh_Hant,en}" in out and "{text,json}" in out
+    assert "{zh_Hans,zh_Hant,en}" in out and "{text,short,json}" in out
 
 
 def test_python_dash_m_bot() -> None:

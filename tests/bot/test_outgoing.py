@@ -39,7 +39,8 @@ def test_every_button_of_every_question_fits_and_decodes() -> None:
     for region in ("changtu", "kezuohouqi", "shuangqing", "wulateqianqi", "fengdu-lizi"):
         state = DialogState()
         state, replies = step(state, Command(name="start", arg=region, today=TODAY))
-        for option in ("i:none", "t:1", "h:no", "y:3", "p:1"):
+        # tier and history are asked when refined ("c:…"), so every question is walked
+        for option in ("i:none", "c:tier", "t:1", "c:history", "h:no", "y:3", "p:1"):
             for reply in replies:
                 for message in render(reply).messages:
                     for data in all_data(message.keyboard):
@@ -78,7 +79,7 @@ def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_
     today = date(2026, 11, 25)
     state = DialogState(lang="en")
     state, _ = step(state, Command(name="start", arg="changtu", today=today))
-    for option in ("i:orphan", "i:done", "h:no", "y:2", "p:0", "d:today"):
+    for option in ("i:orphan", "i:done", "c:history", "h:no", "y:2", "p:0", "d:today"):
         state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
     [answer] = replies
     assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]

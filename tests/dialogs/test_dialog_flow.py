@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from dialogs.engine import Choice, Command, Text, reference_day, replay, step
+from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.render import render_reply
 from dialogs.rendering.environment import render_template
 from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
+from dialogs.views import reference_day
 from policies.catalog import load_catalog
 from policies.engine import quote
 from policies.result import QuoteRequest, Status
@@ -66,9 +67,8 @@ def test_a_message_that_gives_everything_gets_the_answer_at_once() -> None:
 def test_only_missing_questions_are_asked() -> None:
     state = _start()
     state, replies = _say(state, "我是昌图县的低保边缘户")
-    # 昌图 has waiting periods (一、3) but no tiers and no age condition for 低保边缘: history next.
-    assert state.stage is Stage.HISTORY
-    state, replies = _say(state, "是")
+    # 昌图 has no tiers and no age condition for 低保边缘; the history only changes the
+    # waiting (一、3), so it is assumed in the answer, not asked: the date is next.
     assert state.stage is Stage.PAYMENT_DATE
     state, replies = _say(state, "2025-02-28")
     assert _answer(replies).amount_due == 160
@@ -78,9 +78,9 @@ def test_only_missing_questions_are_asked() -> None:
     ("region", "identity", "expected"),
     [
         ("wulateqianqi", "i:none", Stage.PAYMENT_DATE),  # no waiting rules in the 2024 notice
-        ("fengdu-lizi", "i:none", Stage.TIER),  # 一档/二档
+        ("fengdu-lizi", "i:none", Stage.PAYMENT_DATE),  # 一档 assumed, 二档 priced too
         ("kezuohouqi", "i:dibao_edge", Stage.BIRTH_DATE),  # 60+ or minors only
-        ("changtu", "i:dibao", Stage.HISTORY),  # no age condition
+        ("changtu", "i:dibao", Stage.PAYMENT_DATE),  # no age condition; history assumed
         ("shuangqing", "i:newborn", Stage.BIRTH_DATE),
     ],
 )
@@ -98,8 +98,10 @@ def test_follow_up_questions_depend_on_the_region(
 
 def test_lapse_questions_and_back_payment() -> None:
     state = _start(region="changtu")
-    for option in ("i:none", "h:no", "y:3"):
-        state, replies = _tap(state, option)
+    state, _ = _tap(state, "i:none")
+    state, _ = _say(state, "去年没参保")
+    assert state.stage is Stage.LAPSED_YEARS
+    state, replies = _tap(state, "y:3")
     assert state.stage is Stage.REPAIR
     options = [o.id for o in replies[-1].options]
     assert options[:3] == ["p:0", "p:1", "p:2"]  # at most lapsed − 1 years are useful
@@ -120,10 +122,39 @@ def test_free_text_history() -> None:
 def test_back_goes_one_step() -> None:
     state = _start(region="changtu")
     state, _ = _tap(state, "i:none")
-    assert state.stage is Stage.HISTORY
+    assert state.stage is Stage.PAYMENT_DATE
     state, _ = _tap(state, "n:back")
     assert state.stage is Stage.IDENTITIES
     assert state.identities is None
+
+
+def test_each_back_press_goes_one_more_step() -> None:
+    # The report: from the date question "back" needed two presses.
+    state = _start()
+    state, _ = _tap(state, "r:fengdu-lizi")
+    state, _ = _tap(state, "i:none")
+    state, _ = _tap(state, "c:tier")  # asked explicitly, so it is a step to go back over
+    state, _ = _tap(state, "t:2")
+    assert state.stage is Stage.PAYMENT_DATE
+    for expected in (Stage.TIER, Stage.IDENTITIES, Stage.REGION):
+        state, _ = _tap(state, "n:back")
+        assert state.stage is expected
+
+
+def test_choices_survive_back_and_change() -> None:
+    # The report: after back or 修改身份 the ✓ marks were gone.
+    state = _start(region="changtu")
+    state, _ = _tap(state, "i:dibao_edge")
+    state, _ = _tap(state, "i:poverty_alleviated")
+    state, _ = _tap(state, "i:done")
+    state, replies = _tap(state, "n:back")
+    marked = {o.id for o in replies[-1].options if o.selected}
+    assert marked == {"i:dibao_edge", "i:poverty_alleviated"}
+    state, _ = _tap(state, "i:done")
+    state, _ = _say(state, "今天")
+    state, replies = _tap(state, "c:identities")
+    marked = {o.id for o in replies[-1].options if o.selected}
+    assert marked == {"i:dibao_edge", "i:poverty_alleviated"}
 
 
 def test_a_stale_button_is_told_the_question_moved_on() -> None:
@@ -177,7 +208,6 @@ def test_a_date_without_a_year_says_which_year_it_took() -> None:
 def test_no_notice_for_today_says_so_first_then_offers_the_latest_as_reference() -> None:
     state = _start(TODAY, region="changtu")
     state, _ = _tap(state, "i:none", TODAY)
-    state, _ = _tap(state, "h:yes", TODAY)
     state, replies = _tap(state, "d:today", TODAY)
     # One answer: first the plain "no notice governs this date", then the reference.
     [reply] = replies
@@ -277,3 +307,175 @@ def test_traditional_script_is_understood() -> None:
     assert state.identities == ["dibao_edge"]
     assert state.lapsed_years == 2
     assert state.payment_date == date(2025, 3, 10)
+
+
+# -- issue 10, item 1: understanding that respects what was said ----------------------------
+
+
+def _changes(replies: list[Reply]) -> list[dict[str, object]]:
+    return [
+        change
+        for r in replies
+        for b in r.blocks
+        if b.template == "changed"
+        for change in b.params["changes"]
+    ]
+
+
+def test_a_correction_replaces_the_identity_it_corrects() -> None:
+    # The report: 昌图 低保户 → 不对，是低保边缘户 → 1 → 今天 said 0元; 昌图 二 gives 低保边缘
+    # 60% of 400 = 240, so 160 is due.
+    state = _start()
+    state, _ = _say(state, "昌图 低保户")
+    state, replies = _say(state, "不对，是低保边缘户")
+    assert state.identities == ["dibao_edge"]
+    assert _changes(replies) == [{"what": "identities", "value": ["dibao_edge"]}]
+    text = render_reply(replies[-1], "text").text
+    assert "已改为：低保边缘家庭成员" in text
+    state, replies = _tap(state, replies[-1].options[0].id)
+    state, replies = _say(state, "今天")
+    assert _answer(replies).amount_due == 160
+
+
+@pytest.mark.parametrize(
+    ("first", "correction", "field", "expected"),
+    [
+        ("昌图 低保户 3月10号交", "不对，是双清区", "region", "shuangqing"),
+        ("昌图 低保户 3月10号交", "说错了，是2月10号交", "payment_date", date(2025, 2, 10)),
+        ("丰都 普通居民 一档 1月15号交", "不对，是二档", "tier", 2),
+        ("昌图 低保户 去年交了 3月10号交", "不对，去年没交", "insured_last_year", False),
+    ],
+)
+def test_a_correction_replaces_any_fact_whatever_the_question(
+    first: str, correction: str, field: str, expected: object
+) -> None:
+    state = _start()
+    state, _ = _say(state, first)
+    state, replies = _say(state, correction)
+    assert getattr(state, field) == expected
+    assert [c["what"] for c in _changes(replies)] == [field]
+
+
+def test_also_adds_an_identity_instead_of_replacing() -> None:
+    state = _start()
+    state, _ = _say(state, "昌图 低保户")
+    state, _ = _say(state, "还有脱贫户")
+    assert set(state.identities or []) == {"dibao", "poverty_alleviated"}
+
+
+def test_a_negated_identity_is_removed_not_added() -> None:
+    state = _start()
+    state, _ = _say(state, "昌图 低保户 脱贫户")
+    state, _ = _say(state, "我不是低保户")
+    assert state.identities == ["poverty_alleviated"]
+
+
+@pytest.mark.parametrize(
+    "question", ["什么是低保边缘家庭？", "低保边缘户是什么意思", "what is dibao edge?"]
+)
+def test_a_question_about_a_term_is_answered_and_changes_nothing(question: str) -> None:
+    state = _start()
+    before = state.model_copy()
+    state, replies = _say(state, question)
+    assert "glossary" in _templates(replies)
+    assert state.identities is None and state.region is None
+    assert state.stage is before.stage
+    # …and the conversation goes on as if it had not been asked.
+    state, _ = _say(state, "昌图")
+    assert state.identities is None and state.stage is Stage.IDENTITIES
+
+
+def test_glossary_command_and_question_in_a_region() -> None:
+    state = _start(region="changtu")
+    state, replies = step(state, Command(name="glossary", today=IN_2025))
+    block = next(b for r in replies for b in r.blocks if b.template == "glossary")
+    assert {e.identity for e in block.params["entries"]} >= {"dibao", "dibao_edge"}
+    assert state.identities is None
+
+
+def test_a_half_word_is_not_an_identity() -> None:
+    state = _start(region="changtu")
+    state, replies = _say(state, "低保边")
+    assert state.identities is None
+    assert "partial_word" in _templates(replies)
+
+
+def test_a_long_paste_says_it_was_cut_and_a_cut_word_is_dropped() -> None:
+    state = _start(region="changtu")
+    text = "我家情况比较复杂，" + "说" * (2000 - 9 - 2) + "低保边缘户，3月10号交"
+    assert len(text) > 2000 and text[1998:2000] == "低保"
+    state, replies = _say(state, text)
+    assert "input_cut" in _templates(replies)
+    cut = next(b for r in replies for b in r.blocks if b.template == "input_cut")
+    assert cut.params == {"length": len(text), "limit": 2000}
+    assert state.identities is None  # "低保" was half of 低保边缘户: not a fact
+
+
+# -- issue 10, item 2: one reply when everything is said -------------------------------------
+
+
+def test_a_message_with_everything_gets_the_answer_in_the_next_reply() -> None:
+    state = _start(date(2024, 11, 20))
+    everything = "昌图县低保边缘家庭成员，2024年12月1日交，要交多少钱？"
+    state, replies = _say(state, everything, date(2024, 11, 20))
+    assert state.stage is Stage.ANSWER
+    result = _answer(replies)
+    assert result == quote(
+        QuoteRequest(
+            region="changtu",
+            identities=frozenset({"dibao_edge"}),
+            payment_date=date(2024, 12, 1),
+        )
+    )
+    assert result.amount_due == 160
+    # The history only changes the waiting: assumed and the other case given, never asked.
+    lapsed = quote(result.request.model_copy(update={"lapsed_years": 1}))
+    assumed = [b for r in replies for b in r.blocks if b.template == "assumed"]
+    if lapsed.coverage == result.coverage:
+        assert not assumed
+    else:
+        assert assumed[0].params["cases"] == [{"what": "history", "result": lapsed}]
+
+
+def test_unknown_history_is_assumed_and_the_other_case_given_by_the_calculator() -> None:
+    # In 昌图's window (一、1) a continuing member is covered from 1 January; a lapsed one
+    # waits (the national 3 months): the answer assumes the first and states the second.
+    state = _start()
+    state, replies = _say(state, "昌图 低保边缘户 1月10号交")
+    assert state.stage is Stage.ANSWER and state.insured_last_year is None
+    block = next(b for r in replies for b in r.blocks if b.template == "assumed")
+    (case,) = block.params["cases"]
+    other = quote(
+        QuoteRequest(
+            region="changtu",
+            identities=frozenset({"dibao_edge"}),
+            payment_date=date(2025, 1, 10),
+            lapsed_years=1,
+        )
+    )
+    assert case["what"] == "history" and case["result"] == other
+    text = render_reply(replies[-1], "text").text
+    assert "按上一年度已参保计算" in text
+    assert f"若上一年度未参保：待遇自{other.coverage.start.year}年" in text  # type: ignore[union-attr]
+    assert "c:history" in [o.id for o in replies[-1].options]
+
+
+def test_unknown_tier_is_assumed_and_the_other_tier_priced_by_the_calculator() -> None:
+    state = _start()
+    state, replies = _say(state, "丰都 普通居民 1月15号交")
+    assert state.stage is Stage.ANSWER
+    block = next(b for r in replies for b in r.blocks if b.template == "assumed")
+    (case,) = [c for c in block.params["cases"] if c["what"] == "tier"]
+    other = quote(
+        QuoteRequest(region="fengdu-lizi", payment_date=date(2025, 1, 15), tier=2)
+    )
+    assert case["result"] == other
+    assert _answer(replies).tier == 1
+    text = render_reply(replies[-1], "text").text
+    assert f"若选{other.tier_label}：应缴{other.amount_due}元" in text.replace(",", "")
+
+
+def test_birth_date_is_still_asked_when_the_amount_depends_on_it() -> None:
+    state = _start(date(2025, 5, 25))
+    state, _ = _say(state, "科左后旗 低保边缘户 今天交", date(2025, 5, 25))
+    assert state.stage is Stage.BIRTH_DATE  # 科左后旗 subsidises only the 60+ and minors

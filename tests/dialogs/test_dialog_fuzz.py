@@ -198,3 +198,96 @@ def test_answer_screens_stay_valid(
     for event in tail:
         state, replies = step(state, event)
         _check(state, replies)
+
+
+# Free text mixing facts, corrections, additions, negations and questions about terms
+# (issue 10): after every message the state holds exactly what was last said of each fact,
+# a question changes nothing, and an answer is the calculator's for those facts.
+_REGION_NAMES = {"changtu": "昌图县", "shuangqing": "双清区", "wulateqianqi": "乌拉特前旗"}
+_IDENTITY_NAMES = {
+    "dibao": "低保户",
+    "dibao_edge": "低保边缘户",
+    "poverty_alleviated": "脱贫户",
+    "tekun": "特困人员",
+}
+_DAYS = st.dates(min_value=date(2025, 1, 11), max_value=date(2025, 2, 20))
+_MOVES = st.one_of(
+    st.tuples(st.just("region"), st.sampled_from(sorted(_REGION_NAMES))),
+    st.tuples(st.just("identity"), st.sampled_from(sorted(_IDENTITY_NAMES))),
+    st.tuples(st.just("also"), st.sampled_from(sorted(_IDENTITY_NAMES))),
+    st.tuples(st.just("not"), st.sampled_from(sorted(_IDENTITY_NAMES))),
+    st.tuples(st.just("question"), st.sampled_from(sorted(_IDENTITY_NAMES))),
+    st.tuples(st.just("date"), _DAYS),
+)
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日交"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    region=st.sampled_from(sorted(_REGION_NAMES)),
+    identity=st.sampled_from(sorted(_IDENTITY_NAMES)),
+    day=_DAYS,
+    moves=st.lists(_MOVES, max_size=6),
+)
+def test_corrections_questions_and_facts_in_free_text(
+    region: str, identity: str, day: date, moves: list[tuple[str, object]]
+) -> None:
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+
+    today = date(2025, 1, 10)
+    state, _ = step(DialogState(), Command(name="start", today=today))
+    text = f"{_REGION_NAMES[region]}{_IDENTITY_NAMES[identity]}，{_day(day)}"
+    state, replies = step(state, Text(text=text, today=today))
+    model: dict[str, object] = {"region": region, "identities": [identity], "day": day}
+    for kind, value in moves:
+        before = state
+        if kind == "region":
+            assert isinstance(value, str)
+            said = f"不对，是{_REGION_NAMES[value]}"
+            model["region"] = value
+        elif kind == "date":
+            assert isinstance(value, date)
+            said = f"说错了，是{_day(value)}"
+            model["day"] = value
+        elif kind == "identity":
+            assert isinstance(value, str)
+            said = f"不对，是{_IDENTITY_NAMES[value]}"
+            model["identities"] = [value]
+        elif kind == "also":
+            assert isinstance(value, str)
+            said = f"还有{_IDENTITY_NAMES[value]}"
+            model["identities"] = list(dict.fromkeys([*(model["identities"] or []), value]))  # type: ignore[misc]
+        elif kind == "not":
+            assert isinstance(value, str)
+            said = f"我不是{_IDENTITY_NAMES[value]}"
+            left = [i for i in (model["identities"] or []) if i != value]  # type: ignore[attr-defined]
+            model["identities"] = left or None
+        else:
+            assert isinstance(value, str)
+            said = f"什么是{_IDENTITY_NAMES[value]}？"
+        state, replies = step(state, Text(text=said, today=today))
+        _check(state, replies)
+        if kind == "question":
+            assert state.model_dump(exclude={"seq"}) == before.model_dump(exclude={"seq"})
+        assert state.region == model["region"], said
+        assert (
+            None if state.identities is None else set(state.identities)
+        ) == (None if model["identities"] is None else set(model["identities"])), said  # type: ignore[call-overload]
+        assert state.payment_date == model["day"], said
+        answers = [b for r in replies for b in r.blocks if b.template == "answer"]
+        if answers and state.identities is not None:
+            expected = quote(
+                QuoteRequest(
+                    region=state.region,
+                    identities=frozenset(state.identities),
+                    payment_date=state.payment_date,
+                    lapsed_years=state.lapsed_years or 0,
+                    tier=state.tier,
+                ),
+                CATALOG,
+            )
+            assert answers[0].params["result"] == expected

@@ -269,3 +269,25 @@ def test_shifted_notice_is_read_like_the_original() -> None:
     shifted = read_notice(shift_years((DOCUMENTS_DIR / "changtu-2025.txt").read_text("utf-8")))
     assert [c.label for c in shifted.clauses] == [c.label for c in original.clauses]
     assert shifted.date == date(2025, 10, 18)
+
+
+def test_a_clause_new_this_year_is_added_and_must_be_cited(tree: Tree) -> None:
+    text = tree.notice.read_text("utf-8")
+    added = "5. 2026 年起，大学生参保缴费标准为每人每年 380 元。"
+    text = text.replace("## 五、职责分工", f"{added}\n\n## 五、职责分工")
+    tree.notice.write_text(text, "utf-8")
+    doc = load(tree.start_changtu_2026())
+    fresh = [c for c in doc["clauses"] if c["label"] == "四、5"]
+    assert [c["quote"] for c in fresh] == [added.removeprefix("5. ")]
+    # 五、六 are unchanged but for the years: last year's file left them out on purpose.
+    assert not any(c["label"].startswith(("五", "六")) for c in doc["clauses"])
+    problems = tree.problems()
+    assert any("clauses[c4_5] (四、5): never cited" in p for p in problems)
+
+
+def test_only_a_top_level_draft_key_makes_a_draft(tmp_path: Path) -> None:
+    path = tmp_path / "2026.yaml"
+    path.write_text("schema_version: 1\nnotes:\n  - id: x\n    draft: 1\n", "utf-8")
+    assert not is_draft(path)
+    path.write_text("# started\ndraft:\n  review: []\nschema_version: 1\n", "utf-8")
+    assert is_draft(path)
