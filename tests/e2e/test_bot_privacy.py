@@ -44,8 +44,6 @@ async def test_forget_leaves_no_trace_in_any_database_file(
 ) -> None:
     await bot.say(USER, "/start changtu")
     await bot.say(USER, "低保")
-    question = last(api, USER)
-    await bot.click(USER, question["message_id"], "h:yes")
     await bot.say(USER, "2024年10月10日")
     assert "c:date" in option_data(last(api, USER))
     await bot.say(OTHER, "昌图县低保户，去年参保了，2024年10月10日交")
