@@ -152,3 +152,15 @@ def test_numerals_and_composition() -> None:
     assert compose(("三", "(四)", "3", "(1)"), ("cn", "cn_paren", "num", "num_paren")) == (
         "三(四)3(1)"
     )
+
+
+@pytest.mark.parametrize("text_file", sorted(p.name for p in DOCUMENTS_DIR.glob("*-20*.txt")))
+def test_every_detected_clause_is_verbatim_and_uniquely_labelled(text_file: str) -> None:
+    text = (DOCUMENTS_DIR / text_file).read_text("utf-8")
+    notice = read_notice(text)
+    labels = [c.label for c in notice.clauses]
+    assert len(labels) == len(set(labels)), labels
+    slugs = [c.slug for c in notice.clauses]
+    assert len(slugs) == len(set(slugs)), slugs
+    for clause in notice.clauses:
+        assert squash(clause.text) in squash(text), clause.label
