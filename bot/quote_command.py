@@ -36,16 +36,25 @@ pinyin slug (changtu). ID is an identity code (dibao), or any label or alias a n
 (低保对象, 城乡低保对象, 最低生活保障对象, 新生儿…); repeat --identity for a person holding
 several. Without --identity the person is an ordinary resident. An unknown region or
 identity prints the accepted names and exits 2.
+
+Every autumn two notices of a region may take payment on one date: last year's (late
+payment) and next year's (collection). Without --insurance-year the answer is for the later
+year (a newborn within its time limit: the birth year), and its notes and JSON
+(other_insurance_years) say what paying the other year would mean. --insurance-year for a
+year not on file, or one that takes no payment on the date, names the years on file and
+their payment periods and exits 2.
 """
 
 EPILOG = """\
 exit codes: 0 an answer (also when payment is closed, no notice governs the date, or the
-notice leaves the amount open); 2 unknown region or identity, malformed date or impossible
-input (e.g. born after the payment date).
+notice leaves the amount open); 2 unknown region or identity, malformed date, an insurance
+year not on file or not payable on the date, or impossible input (e.g. born after the
+payment date).
 
 examples:
   yibao quote --region 昌图 --identity 低保边缘户 --date 2025-03-10
   yibao quote --region changtu --date 2025-02-01 --lapsed-years 3 --repaid-years 1 --format json
+  yibao quote --region 丰都 --date 2025-10-15 --insurance-year 2026
 """
 
 
@@ -58,6 +67,13 @@ def _years(text: str) -> int:
     if not 0 <= value <= MAX_YEARS:
         raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_YEARS}: {value}")
     return value
+
+
+def _insurance_year(text: str) -> int:
+    """A four-digit year (argparse reports anything else and exits 2)."""
+    if len(text) != len("YYYY") or not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a year (YYYY): {text!r}")
+    return int(text)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -103,6 +119,13 @@ def register(subparsers: Subparsers) -> None:
         choices=(1, 2),
         help="contribution tier (一档/二档) where the region has tiers; elsewhere ignored "
         "with a note",
+    )
+    parser.add_argument(
+        "--insurance-year",
+        type=_insurance_year,
+        metavar="Y",
+        help="the insurance year paid for, where two notices take payment on the date "
+        "(default: the later one; the answer says what the earlier would mean)",
     )
     parser.add_argument(
         "--lang",
@@ -171,6 +194,7 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> d
         "lapsed_years": args.lapsed_years,
         "repaid_years": args.repaid_years,
         "tier": args.tier,
+        "insurance_year": args.insurance_year,
     }
 
 
@@ -180,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
     from policies.catalog import load_catalog
     from policies.engine import QuoteInputError, quote
     from policies.result import QuoteRequest
+    from policies.years import InsuranceYearError
 
     catalog = load_catalog()
     errors: list[str] = []
@@ -189,6 +214,20 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         result = quote(QuoteRequest(**fields), catalog)
+    except InsuranceYearError as err:
+        print(
+            render_template(
+                "cli/insurance_year.j2",
+                args.lang,
+                "text",
+                year=fields["insurance_year"],
+                day=fields["payment_date"],
+                on_file=any(year == fields["insurance_year"] for year, _, _ in err.periods),
+                periods=err.periods,
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except (QuoteInputError, ValidationError) as err:
         # the error's code, rendered in the user's language (its message is English, for logs)
         code, params = (err.code, err.params) if isinstance(err, QuoteInputError) else ("", {})
@@ -286,6 +325,7 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
             "lapsed_years": request.lapsed_years,
             "repaid_years": request.repaid_years,
             "tier": request.tier,
+            "insurance_year": request.insurance_year,
         },
         "identities": [
             {"code": code, "zh": registry[code].zh, "en": registry[code].en}
@@ -389,4 +429,22 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
         ],
         "needs": list(result.needs),
         "sources": _sources(result.sources),
+        # Other insurance years that also take payment on the date (autumn: last year's late
+        # payment beside next year's collection), and what paying them would mean.
+        "other_insurance_years": [
+            {
+                "year": other.year,
+                "status": other.status.value,
+                "amount_due_cny": _number(other.amount_due),
+                "amount_due_lower_bound_cny": _number(other.amount_lower_bound),
+                "window_id": other.window_id,
+                "window_label": other.window_label,
+                "deadline": _iso(other.deadline),
+                "coverage_start": _iso(other.coverage_start),
+                "coverage_end": _iso(other.coverage_end),
+                "buys_cover": other.buys_cover,
+                "sources": _sources(other.sources),
+            }
+            for other in result.other_insurance_years
+        ],
     }

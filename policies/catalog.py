@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +74,18 @@ class LoadedPolicy:
     @property
     def first_payment_day(self) -> date:
         return min(w.start for w in self.data.windows)
+
+    @property
+    def last_payment_day(self) -> date:
+        """The last day the notice takes payment (newborns within their limit aside)."""
+        closure = self.data.closure
+        if closure is not None:
+            return closure.from_date - timedelta(days=1)
+        return max(w.end for w in self.data.windows)
+
+    @property
+    def year(self) -> int:
+        return self.data.insurance_year
 
 
 @dataclass(eq=False)  # identity-hashable, so per-catalog caches can key on it
@@ -163,13 +175,18 @@ def is_draft(path: Path) -> bool:
     return bool(_DRAFT_KEY.search(path.read_text("utf-8")))
 
 
-def read_catalog(data_dir: Path = DATA_DIR) -> Catalog:
-    """Parse every data file against the schema; raise DataError listing every problem."""
+def read_catalog(data_dir: Path = DATA_DIR, also: tuple[Path, ...] = ()) -> Catalog:
+    """Parse every data file against the schema; raise DataError listing every problem.
+
+    `also` names further data trees whose policy files join the catalog (the tests' second
+    insurance year of a region, which is not shipped).
+    """
     problems: list[str] = []
     registry = _parse(IdentityRegistry, data_dir / "identities.yaml", problems)
     national = _parse(NationalFile, data_dir / "national.yaml", problems)
     loaded: list[LoadedPolicy] = []
-    for path in policy_files(data_dir):
+    paths = policy_files(data_dir) + [p for extra in also for p in policy_files(extra)]
+    for path in paths:
         if is_draft(path):
             continue
         data = _parse(PolicyFile, path, problems)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from policies import years
 from policies.catalog import NATIONAL_PREFIX, Catalog, LoadedPolicy, load_catalog
 from policies.periods import Duration, age_on, first_of_next_month
 from policies.result import (
@@ -21,6 +22,7 @@ from policies.result import (
     Deadline,
     ListedItem,
     Note,
+    OtherInsuranceYear,
     QuoteRequest,
     QuoteResult,
     Source,
@@ -141,26 +143,6 @@ def expand_identities(catalog: Catalog, identities: frozenset[str]) -> list[str]
     return [code for code in catalog.identities if code in wanted]
 
 
-def _governing_policy(
-    catalog: Catalog, request: QuoteRequest, identities: list[str]
-) -> LoadedPolicy | None:
-    policies = catalog.policies_for(request.region)
-    if "newborn" in identities and request.birth_date is not None:
-        # A newborn's fee within the newborn time limit belongs to the birth year.
-        for policy in policies:
-            rules = policy.data.newborn
-            if (
-                rules is not None
-                and policy.data.insurance_year == request.birth_date.year
-                and request.payment_date <= request.birth_date + timedelta(days=rules.days)
-            ):
-                return policy
-    for policy in policies:
-        if policy.first_payment_day <= request.payment_date <= policy.data.coverage_end:
-            return policy
-    return None
-
-
 def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
     """Answer one payment question from the policy data."""
     catalog = catalog or load_catalog()
@@ -172,10 +154,79 @@ def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
     identities = expand_identities(catalog, request.identities)
     if request.birth_date is not None and request.birth_date > request.payment_date:
         raise QuoteInputError("the birth date is after the payment date", "birth_after_payment")
-    policy = _governing_policy(catalog, request, identities)
-    if policy is None:
+    choice = years.choose(catalog, request, identities)
+    if choice.policy is None:
         return _no_policy(catalog, request, identities, policies[-1])
-    return _Quoter(catalog, policy, request, identities).run()
+    result = _Quoter(catalog, choice.policy, request, identities).run()
+    notes: list[Note] = []
+    others = [_other_year(catalog, p, request, identities) for p in choice.others]
+    for other in others:
+        notes.append(_other_year_note(other))
+    if not years.next_year_on_file(catalog, choice.policy) and (
+        years.next_collection_likely_open(choice.policy, request.payment_date)
+    ):
+        notes.append(_next_year_not_on_file(catalog, choice.policy, request))
+    if not notes:
+        return result
+    return result.model_copy(
+        update={"notes": [*result.notes, *notes], "other_insurance_years": others}
+    )
+
+
+def _other_year(
+    catalog: Catalog, policy: LoadedPolicy, request: QuoteRequest, identities: list[str]
+) -> OtherInsuranceYear:
+    """What paying `policy`'s year on the same date would mean, in brief."""
+    asked = request.model_copy(update={"insurance_year": policy.data.insurance_year})
+    result = _Quoter(catalog, policy, asked, identities).run()
+    amount, deadline, coverage = result.amount, result.deadline, result.coverage
+    return OtherInsuranceYear(
+        year=policy.data.insurance_year,
+        status=result.status,
+        amount_due=amount.due if amount is not None else None,
+        amount_lower_bound=amount.lower_bound if amount is not None else None,
+        window_id=deadline.window_id if deadline is not None else None,
+        window_label=deadline.window_label if deadline is not None else None,
+        deadline=deadline.date if deadline is not None else None,
+        coverage_start=coverage.start if coverage is not None else None,
+        coverage_end=coverage.end if coverage is not None else None,
+        buys_cover=coverage is not None
+        and (coverage.start is not None or coverage.rule == "from_event"),
+        sources=(coverage.sources if coverage is not None else []) or result.sources[:1],
+    )
+
+
+def _other_year_note(other: OtherInsuranceYear) -> Note:
+    return Note(
+        code="other_insurance_year",
+        params={
+            "year": str(other.year),
+            "amount": str(other.amount_due) if other.amount_due is not None else "",
+            "at_least": str(other.amount_lower_bound)
+            if other.amount_lower_bound is not None
+            else "",
+            "start": other.coverage_start.isoformat() if other.coverage_start else "",
+            "end": other.coverage_end.isoformat() if other.coverage_end else "",
+            "no_cover": "" if other.buys_cover else "yes",
+        },
+        sources=other.sources,
+    )
+
+
+def _next_year_not_on_file(catalog: Catalog, policy: LoadedPolicy, request: QuoteRequest) -> Note:
+    ctx = _Context(catalog, policy)
+    collection = [w for w in policy.data.windows if w.kind == "collection"]
+    clauses = collection[0].clauses[:1] if collection else []
+    return Note(
+        code="next_year_not_on_file",
+        params={
+            "year": str(policy.data.insurance_year),
+            "next_year": str(policy.data.insurance_year + 1),
+            "date": request.payment_date.isoformat(),
+            "office": policy.data.region.office,
+        },
+        sources=ctx.sources(*clauses),
+    )
 
 
 def _no_policy(
@@ -599,13 +650,14 @@ class _Quoter:
                     office=self.data.region.office,
                 )
             self.ctx.note("lapse_years_reading", "national:variable_reading")
-            # The lapsed years reach back before the national rules began (国办发〔2024〕38号
-            # "自2025年起"), where counting them is unsettled.
+            # The lapsed years reach back before the national rules began (national.yaml
+            # waiting_rules_from), where counting them is unsettled.
             rules_from = self.ctx.catalog.national.waiting_rules_from.year
             if self.data.insurance_year - lapsed + 1 <= rules_from:
                 self.ctx.note(
-                    "lapse_before_2025_uncertain",
-                    "national:pre2025_lapses",
+                    "lapse_before_rules_uncertain",
+                    "national:early_lapses",
+                    year=str(rules_from),
                     office=self.data.region.office,
                 )
         repaired = min(self.request.repaid_years * rules.repair_months_per_year_paid, variable)

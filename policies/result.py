@@ -137,6 +137,23 @@ class QuoteRequest(Frozen):
     lapsed_years: int = Field(default=0, ge=0, le=80)
     repaid_years: int = Field(default=0, ge=0, le=80)
     tier: int | None = None
+    insurance_year: int | None = None  # None: the later year open on the date (see policies.years)
+
+
+class OtherInsuranceYear(Frozen):
+    """Another insurance year that accepts payment on the same date, and what paying it means."""
+
+    year: int
+    status: Status
+    amount_due: Decimal | None
+    amount_lower_bound: Decimal | None = None
+    window_id: str | None = None
+    window_label: dict[str, str] | None = None
+    deadline: date | None = None
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    buys_cover: bool  # False: e.g. a late payment whose waiting runs past that year's end
+    sources: list[Source] = []
 
 
 class QuoteResult(Frozen):
@@ -163,6 +180,7 @@ class QuoteResult(Frozen):
     notes: list[Note] = []
     needs: list[str] = []  # inputs that would change this answer: birth_date, tier, lapse
     sources: list[Source] = []
+    other_insurance_years: list[OtherInsuranceYear] = []  # also payable on this date
 
     @property
     def amount_due(self) -> Decimal | None:

@@ -222,6 +222,10 @@ def test_unknown_region_lists_the_regions(capsys: pytest.CaptureFixture[str]) ->
     for slug in REGIONS:
         assert CATALOG.latest(slug).data.region.name in err
         assert slug in err
+    # each accepted name once (the slug was listed twice: as pinyin and as the slug)
+    for line in err.splitlines()[1:]:
+        names = line.split(": ", 1)[-1].split(", ")
+        assert len(names) == len(set(names)), line
 
 
 def test_unknown_identity_lists_codes_with_labels(capsys: pytest.CaptureFixture[str]) -> None:

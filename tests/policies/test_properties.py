@@ -39,12 +39,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from policies.catalog import DOCUMENTS_DIR, LoadedPolicy, load_catalog
+from policies.catalog import DOCUMENTS_DIR, Catalog, LoadedPolicy, load_catalog
 from policies.checks import squash
 from policies.engine import quote
 from policies.result import QuoteRequest, QuoteResult, Source, Status
+from policies.years import InsuranceYearError
+from tests.policies.two_years import DOCUMENTS as TWO_YEAR_DOCUMENTS
+from tests.policies.two_years import two_year_catalog
 
 CATALOG = load_catalog()
+TWO_YEARS = two_year_catalog()
 REGIONS = CATALOG.regions()
 IDENTITIES = sorted(CATALOG.identities)
 IDENTITY_SETS: list[frozenset[str]] = [
@@ -72,40 +76,16 @@ NO_START_NOTES = {
 }
 
 
-def grid_days(slug: str) -> tuple[date, date]:
+def grid_days(slug: str, catalog: Catalog = CATALOG) -> tuple[date, date]:
     """First and last day of a region's grid: a year either side of its policies."""
-    policies = CATALOG.policies_for(slug)
+    policies = catalog.policies_for(slug)
     first = min(p.first_payment_day for p in policies)
     last = max(p.data.coverage_end for p in policies)
     return first - timedelta(days=365), last + timedelta(days=365)
 
 
-def newborn_policy(request: QuoteRequest) -> LoadedPolicy | None:
-    """The policy a newborn paying within its time limit falls under (its birth year)."""
-    if "newborn" not in request.identities or request.birth_date is None:
-        return None
-    for policy in CATALOG.policies_for(request.region):
-        rules = policy.data.newborn
-        if (
-            rules is not None
-            and policy.data.insurance_year == request.birth_date.year
-            and request.payment_date <= request.birth_date + timedelta(days=rules.days)
-        ):
-            return policy
-    return None
-
-
-def governing_policy(request: QuoteRequest) -> LoadedPolicy | None:
-    found = newborn_policy(request)
-    if found is not None:
-        return found
-    for policy in CATALOG.policies_for(request.region):
-        if policy.first_payment_day <= request.payment_date <= policy.data.coverage_end:
-            return policy
-    return None
-
-
 def newborn_within(request: QuoteRequest, policy: LoadedPolicy) -> bool:
+    """A newborn paying within its time limit after birth (the notice's newborn rule)."""
     rules = policy.data.newborn
     return (
         rules is not None
@@ -115,19 +95,49 @@ def newborn_within(request: QuoteRequest, policy: LoadedPolicy) -> bool:
     )
 
 
+def birth_year_rule(request: QuoteRequest, policy: LoadedPolicy) -> bool:
+    """A newborn within its limit, paying the fee of its birth year."""
+    return (
+        newborn_within(request, policy)
+        and request.birth_date is not None
+        and policy.data.insurance_year == request.birth_date.year
+    )
+
+
+# The oracle states what the answer's insurance year must satisfy, from the windows as the
+# notices print them, rather than re-deriving the engine's choice: the year's notice spans the
+# date; no notice whose collection window is open that day is later than the answer; every
+# other notice with a window open that day is offered beside it.
+
+
+def window_open(policy: LoadedPolicy, day: date, kind: str | None = None) -> bool:
+    closure = policy.data.closure
+    if closure is not None and day >= closure.from_date:
+        return False
+    return any(w.start <= day <= w.end and kind in (None, w.kind) for w in policy.data.windows)
+
+
+def spans(policy: LoadedPolicy, day: date) -> bool:
+    """The date is within the notice's reach: from its first window to its year's end."""
+    return min(w.start for w in policy.data.windows) <= day <= policy.data.coverage_end
+
+
 # -- helpers for the invariants -------------------------------------------------------------
 
 
 @cache
 def notice_text(text_file: str) -> str:
-    return squash((DOCUMENTS_DIR / text_file).read_text("utf-8"))
+    path = DOCUMENTS_DIR / text_file
+    if not path.exists():  # the tests' second insurance year, not shipped
+        path = TWO_YEAR_DOCUMENTS / text_file
+    return squash(path.read_text("utf-8"))
 
 
 @cache
 def text_file_for(citation: str) -> str:
     if citation == CATALOG.national.citation:
         return CATALOG.national.text_file
-    for policy in CATALOG.policies:
+    for policy in [*CATALOG.policies, *TWO_YEARS.policies]:
         if policy.data.document.citation == citation:
             return policy.data.document.text_file
     raise AssertionError(f"a source cites an unknown document: {citation}")
@@ -154,16 +164,37 @@ def note_keys(result: QuoteResult) -> set[str]:
     return keys
 
 
-def check_invariants(request: QuoteRequest, result: QuoteResult) -> None:
-    policy = governing_policy(request)
+def check_invariants(
+    request: QuoteRequest, result: QuoteResult, catalog: Catalog = CATALOG
+) -> None:
     day = request.payment_date
+    policies = catalog.policies_for(request.region)
+    reachable = [p for p in policies if spans(p, day) or birth_year_rule(request, p)]
 
-    # status no_policy exactly when no notice governs the date
-    assert (result.status is Status.NO_POLICY) == (policy is None), (request, result.status)
-    if policy is None:
+    # status no_policy exactly when no notice on file reaches the date
+    assert (result.status is Status.NO_POLICY) == (not reachable), (request, result.status)
+    if not reachable:
         assert result.amount is None and result.policy_year is None
         return
-    assert result.policy_year == policy.data.insurance_year
+    policy = next(p for p in policies if p.data.insurance_year == result.policy_year)
+    assert policy in reachable, ("answered under a notice that does not reach the date", request)
+    if request.insurance_year is not None:
+        assert result.policy_year == request.insurance_year
+    elif not birth_year_rule(request, policy):
+        later_open = [
+            p
+            for p in policies
+            if p.data.insurance_year > policy.data.insurance_year and window_open(p, day)
+        ]
+        assert not later_open, ("a later insurance year is open on this date", request)
+        for p in policies:
+            if any(w.kind == "collection" and w.start == day for w in p.data.windows):
+                assert result.policy_year == p.data.insurance_year, ("first collection day", day)
+    others = {o.year for o in result.other_insurance_years}
+    for p in policies:
+        if p is not policy and (window_open(p, day) or birth_year_rule(request, p)):
+            assert p.data.insurance_year in others, ("an open year not offered", request)
+    assert result.policy_year not in others
 
     # closed only where the data has a closure and the date is on or after it
     closure = policy.data.closure
@@ -271,10 +302,10 @@ def check_invariants(request: QuoteRequest, result: QuoteResult) -> None:
 # -- hypothesis over the grid ---------------------------------------------------------------
 
 
-def boundary_days(slug: str) -> list[date]:
+def boundary_days(slug: str, catalog: Catalog = CATALOG) -> list[date]:
     """Each window's first and last day, the closure and the coverage end, and their neighbours."""
     days: set[date] = set()
-    for policy in CATALOG.policies_for(slug):
+    for policy in catalog.policies_for(slug):
         data = policy.data
         edges = [data.coverage_start, data.coverage_end]
         edges += [d for w in data.windows for d in (w.start, w.end)]
@@ -288,20 +319,25 @@ def days_in(first: date, last: date) -> st.SearchStrategy[date]:
     return st.integers(0, (last - first).days).map(lambda n: first + timedelta(days=n))
 
 
-def grid_day(slug: str) -> st.SearchStrategy[date]:
+def grid_day(slug: str, catalog: Catalog = CATALOG) -> st.SearchStrategy[date]:
     """Any day of the grid, weighted towards the policy years and their boundaries."""
-    first, last = grid_days(slug)
-    policies = CATALOG.policies_for(slug)
+    first, last = grid_days(slug, catalog)
+    policies = catalog.policies_for(slug)
     inner = (min(p.first_payment_day for p in policies), max(p.data.coverage_end for p in policies))
     return st.one_of(
-        days_in(first, last), days_in(*inner), days_in(*inner), st.sampled_from(boundary_days(slug))
+        days_in(first, last),
+        days_in(*inner),
+        days_in(*inner),
+        st.sampled_from(boundary_days(slug, catalog)),
     )
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> QuoteRequest:
-    region = draw(st.sampled_from(REGIONS))
-    day = draw(grid_day(region))
+def requests(
+    draw: st.DrawFn, catalog: Catalog = CATALOG, regions: tuple[str, ...] = tuple(REGIONS)
+) -> QuoteRequest:
+    region = draw(st.sampled_from(regions))
+    day = draw(grid_day(region, catalog))
     identities = draw(st.sampled_from(IDENTITY_SETS))
     birth = draw(
         st.one_of(
@@ -419,3 +455,52 @@ def test_sources_are_checked_against_real_text() -> None:
     text = notice_text(text_file_for(source.document))
     assert squash(source.quote) in text
     assert squash(source.quote + "（伪造）") not in text
+
+
+# -- two insurance years of one region on file (tests/policies/two_years) --------------------
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(TWO_YEARS, ("changtu",)))
+def test_two_years_on_file(request: QuoteRequest) -> None:
+    """Every answer names its insurance year, the later open year is answered, the others are
+    offered, and the first day of a collection window is answered under that window's year."""
+    result = quote(request, TWO_YEARS)
+    event(f"year {result.policy_year}, others {[o.year for o in result.other_insurance_years]}")
+    check_invariants(request, result, TWO_YEARS)
+    if result.status is not Status.NO_POLICY:
+        assert result.policy_year is not None and result.document is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(TWO_YEARS, ("changtu",)), st.sampled_from([2025, 2026]))
+def test_two_years_asked_for_a_year(request: QuoteRequest, year: int) -> None:
+    asked = request.model_copy(update={"insurance_year": year})
+    try:
+        result = quote(asked, TWO_YEARS)
+    except InsuranceYearError:
+        policy = next(p for p in TWO_YEARS.policies_for("changtu") if p.data.insurance_year == year)
+        assert not window_open(policy, request.payment_date) and not birth_year_rule(
+            request, policy
+        )
+        return
+    check_invariants(asked, result, TWO_YEARS)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2025, 9, 22), date(2025, 9, 23), date(2025, 12, 31), date(2026, 1, 1)],
+)
+def test_two_years_every_day_of_the_overlap_edges(day: date) -> None:
+    for lapsed in (0, 1, 5):
+        request = QuoteRequest(region="changtu", payment_date=day, lapsed_years=lapsed)
+        check_invariants(request, quote(request, TWO_YEARS), TWO_YEARS)
+
+
+def test_the_oracle_catches_the_oldest_notice_rule() -> None:
+    """The invariants are not vacuous: an answer under 2025 on 2025-10-15 (the old rule, the
+    oldest notice covering the date) fails them."""
+    request = QuoteRequest(region="changtu", payment_date=date(2025, 10, 15))
+    old = quote(request.model_copy(update={"insurance_year": 2025}), TWO_YEARS)
+    with pytest.raises(AssertionError, match="later insurance year"):
+        check_invariants(request, old, TWO_YEARS)
