@@ -50,7 +50,16 @@ def money(value: Decimal) -> Decimal:
 
 
 class QuoteInputError(ValueError):
-    """The request itself is impossible (e.g. born after the payment date)."""
+    """The request itself is impossible (e.g. born after the payment date).
+
+    `code` names the problem and `params` its details, for the user's language
+    (dialogs/templates/cli/impossible_input.j2); the message itself is English, for logs.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class _Context:
@@ -120,7 +129,11 @@ def expand_identities(catalog: Catalog, identities: frozenset[str]) -> list[str]
     wanted = {i for i in identities if i != ORDINARY}
     unknown = wanted - catalog.identities.keys()
     if unknown:
-        raise QuoteInputError(f"unknown identity: {', '.join(sorted(unknown))}")
+        raise QuoteInputError(
+            f"unknown identity: {', '.join(sorted(unknown))}",
+            "unknown_identity",
+            identities=", ".join(sorted(unknown)),
+        )
     frontier = list(wanted)
     while frontier:
         for implied in catalog.identities[frontier.pop()].implies:
@@ -135,10 +148,12 @@ def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
     catalog = catalog or load_catalog()
     policies = catalog.policies_for(request.region)
     if not policies:
-        raise QuoteInputError(f"unknown region: {request.region}")
+        raise QuoteInputError(
+            f"unknown region: {request.region}", "unknown_region", region=request.region
+        )
     identities = expand_identities(catalog, request.identities)
     if request.birth_date is not None and request.birth_date > request.payment_date:
-        raise QuoteInputError("the birth date is after the payment date")
+        raise QuoteInputError("the birth date is after the payment date", "birth_after_payment")
     choice = years.choose(catalog, request, identities)
     if choice.policy is None:
         return _no_policy(catalog, request, identities, policies[-1])
@@ -296,7 +311,11 @@ class _Quoter:
             self.ctx.note("tier_assumed", tier=str(numbers[0]))
             return numbers[0]
         if self.request.tier not in numbers:
-            raise QuoteInputError(f"tier must be one of {numbers}")
+            raise QuoteInputError(
+                f"tier must be one of {numbers}",
+                "tier_not_offered",
+                tiers=", ".join(map(str, numbers)),
+            )
         return self.request.tier
 
     def _placement(self) -> int | None:
