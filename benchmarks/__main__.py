@@ -5,6 +5,7 @@
     python -m benchmarks --micro             # only the micro-benchmarks
     python -m benchmarks --load-only         # only the load benchmark
     python -m benchmarks --profile yibao     # one leg with the bot under cProfile
+    python -m benchmarks --faults-only       # only the crash and flood cases
 
 Prints a table and writes benchmarks/results/latest.json (method: README, "Performance").
 """
@@ -44,6 +45,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--micro", action="store_true", help="only the micro-benchmarks")
     mode.add_argument("--load-only", action="store_true", help="only the load benchmark")
+    mode.add_argument("--faults-only", action="store_true",
+                      help="only the fault cases (kill -9 during dialogs, a flooding chat)")
+    parser.add_argument("--no-faults", action="store_true",
+                        help="skip the fault cases (about 30 s)")
     parser.add_argument("--no-grid", action="store_true",
                         help="skip the calculator grid micro-benchmark (about 30 s)")
     parser.add_argument("--profile", choices=("yibao", "echo"),
@@ -69,16 +74,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return profile(args.profile, settings)
     load = None
-    if not args.micro:
+    if not args.micro and not args.faults_only:
         load = asyncio.run(run_load(settings, log=lambda line: print(line, flush=True)))
     micro = None
-    if not args.load_only:
+    if not args.load_only and not args.faults_only:
         from benchmarks.micro import run_micro
 
         micro = run_micro(grid=not args.no_grid, log=lambda line: print(line, flush=True))
+    faults = None
+    if args.faults_only or not (args.no_faults or args.micro or args.load_only):
+        import tempfile
+
+        from benchmarks.faults import run_faults
+
+        print("fault cases (kill -9 during dialogs, a flooding chat) ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="yibao-faults-") as tmp:
+            faults = asyncio.run(run_faults(Path(tmp)))
     result = build(settings, load, micro, command)
+    if faults is not None:
+        result["faults"] = faults
     print()
     print(table(result))
+    if faults is not None:
+        from benchmarks.faults import lines
+
+        print("\n".join(lines(faults)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
                         encoding="utf-8")

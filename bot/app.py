@@ -29,6 +29,7 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -41,6 +42,8 @@ from bot.logs import quiet_noisy_loggers
 from bot.polling import Poller
 from bot.ratelimit import ChatRateLimiter
 from bot.request import DeliveryAwareRequest
+from bot.retention import Retention
+from bot.sender import RetryPolicy
 from bot.settings import Settings
 from bot.store import StateStore
 from bot.ui_text import command_description
@@ -69,6 +72,8 @@ MAX_CONCURRENT_UPDATES: Final = 64
 # carries over 100 requests/s at a 150 ms round trip, far above Telegram's ~30 messages/s.
 MAX_CONCURRENT_REQUESTS: Final = 16
 RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (bot.ratelimit)
+ADMIT_GROUP: Final = -1  # handler groups run in ascending order; the dialog's is 0
+FINISH_GROUP: Final = 98
 
 
 @dataclass(frozen=True)
@@ -87,24 +92,36 @@ def build_application(
     today: Callable[[], date] = today_in_china,
     timeouts: Timeouts | None = None,
     max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+    retry_scale: float = 1.0,
 ) -> BotApplication:
-    """The Application, ready for run_polling/run_webhook (or the tests' manual start)."""
+    """The Application, ready for `serve_polling`/run_webhook (or the tests' `start`).
+
+    `retry_scale` runs the resend backoff and window on a faster clock (tests only)."""
     timeouts = timeouts or Timeouts()
     quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
     store = StateStore(settings.state_db)
     counters = Counters()
-    helpdesk = Helpdesk(store, today, settings.admin_ids, counters=counters)
+    retry = RetryPolicy(window=settings.reply_window_seconds)
+    if retry_scale != 1.0:
+        retry = retry.scaled(retry_scale)
+    helpdesk = Helpdesk(store, today, settings.admin_ids, counters=counters, retry=retry)
     processor = ConversationUpdateProcessor(
         max_concurrent_updates,
         on_flood=lambda update: helpdesk.slow_down(application.bot, update),
         on_dropped=lambda update: helpdesk.dropped(update),
     )
+    retention = Retention(store, settings.retention_days, counters)
 
     async def post_init(application: BotApplication) -> None:
         await store.open()
+        await store.check()
+        await helpdesk.recover(application)
         await set_command_menus(application)
+        retention.start()
 
     async def post_shutdown(application: BotApplication) -> None:
+        await retention.stop()
+        await helpdesk.repair_all()
         await store.close()
 
     builder = (
@@ -128,7 +145,7 @@ def build_application(
                 pool_timeout=timeouts.pool,
             )
         )
-        .rate_limiter(ChatRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(ChatRateLimiter(max_retries=RATE_LIMIT_RETRIES, max_wait=retry.window))
         .concurrent_updates(processor)
         .job_queue(None)
         .post_init(post_init)
@@ -145,6 +162,12 @@ def build_application(
     return application
 
 
+def helpdesk_of(application: BotApplication) -> Helpdesk:
+    helpdesk = application.bot_data["helpdesk"]
+    assert isinstance(helpdesk, Helpdesk)
+    return helpdesk
+
+
 def counters_of(application: BotApplication) -> Counters:
     counters = application.bot_data["counters"]
     assert isinstance(counters, Counters)
@@ -157,8 +180,10 @@ async def start(application: BotApplication, *, poll_timeout: int = 30) -> Polle
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
+    helpdesk = helpdesk_of(application)
     poller = Poller(application, allowed_updates=ALLOWED_UPDATES,
-                    counters=counters_of(application), timeout=poll_timeout)
+                    counters=counters_of(application), timeout=poll_timeout,
+                    receive=helpdesk.received, set_aside=helpdesk.set_aside)
     await poller.start()
     return poller
 
@@ -200,6 +225,9 @@ async def serve_polling(application: BotApplication) -> None:
 
 
 def add_handlers(application: BotApplication, helpdesk: Helpdesk) -> None:
+    # First the inbox (webhook updates recorded, replays recognised), last the finish mark.
+    application.add_handler(TypeHandler(Update, helpdesk.admit), group=ADMIT_GROUP)
+    application.add_handler(TypeHandler(Update, helpdesk.finish), group=FINISH_GROUP)
     # Only new messages: an edited message would re-run a step the user already saw answered.
     new_messages = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler(list(COMMANDS), helpdesk.on_command, new_messages))

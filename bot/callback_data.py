@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from dialogs import actions
+
 VERSION: Final = "v1"
 MAX_BYTES: Final = 64  # Telegram's limit on callback_data, in UTF-8 bytes
-PLAIN_TEXT_OPTION: Final = "a:plain"  # handled by the bot: the paste-ready answer
+# The paste-ready answer: an action of the dialog's one union, handled by the bot adapter.
+PLAIN_TEXT_OPTION: Final = actions.encode(actions.PlainText())
 
-# Option ids are the dialog's: short ids like "r:changtu", "i:dibao", "v:table:changtu".
+# Option ids are the dialog's (`dialogs.actions.encode`): "r:changtu", "i:dibao", "n:back".
 _DATA: Final = re.compile(r"v1\|(0|[1-9]\d{0,9})\|(\S{1,40})")
 
 

@@ -16,7 +16,8 @@ CHINA = ZoneInfo("Asia/Shanghai")
 DESCRIPTION = """\
 Talk to the helpdesk in the terminal: the same dialog the Telegram bot runs. Type free text
 ("我是昌图县的低保边缘户，3月10号交"), a number to pick one of the listed options, or a
-command (/help, /table, /compare, /sources, /lang, /cancel). "q" or end of input quits.
+command (/help, /table, /compare, /glossary, /sources, /lang, /cancel). "q", end of input
+(Ctrl-D) or Ctrl-C quits.
 Reads standard input, so a conversation can be scripted.
 """
 
@@ -61,15 +62,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"yibao chat: unknown region {args.region!r}; accepted: {names}", file=sys.stderr)
             return 2
     today = args.today or _today()
-    run_chat(
-        sys.stdin,
-        sys.stdout,
-        today=today,
-        lang=args.lang,
-        region=region,
-        echo=args.echo,
-        prompt="> " if sys.stdin.isatty() else "",
-    )
+    try:
+        run_chat(
+            sys.stdin,
+            sys.stdout,
+            today=today,
+            lang=args.lang,
+            region=region,
+            echo=args.echo,
+            prompt="> " if sys.stdin.isatty() else "",
+        )
+    except KeyboardInterrupt:  # Ctrl-C before the first line was read: end quietly too
+        print(file=sys.stderr)
+        return 130
     return 0
 
 

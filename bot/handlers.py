@@ -1,10 +1,17 @@
 """The bot's update handlers: Telegram update in, dialog event through the engine, replies out.
 
-Each update: load the conversation's state, `step` the dialog, render the replies, save the
-new state, then deliver. Rendering before saving means an update whose reply cannot be
-produced changes nothing; saving before delivering means a crash while sending loses
-nothing. Conversations are processed one update at a time (bot.conversations), so the
-load-step-save sequence needs no further locking.
+Each update: load the conversation's state, `step` the dialog, render the replies, then
+commit in one transaction the new state, the messages owed (the store's outbox) and the
+update as finished (its inbox entry), then deliver what is owed, dropping each owed message
+once it is out. Rendering before committing means an update whose reply cannot be produced
+changes nothing; committing before delivering means a crash while sending loses nothing:
+on restart the owed messages are sent (`recover`). Conversations are processed one update
+at a time (bot.conversations), so the sequence needs no further locking.
+
+A failure after delivery never reaches the error handler (no apology for an answer the user
+already has): recording a delivery is retried, and when the store still refuses, the
+delivery is kept in memory and written before the conversation's next update
+(`_repair`), so that update starts from what was really sent.
 
 No policy logic here and no user-facing wording: the dialog decides what to say.
 """
@@ -12,27 +19,44 @@ No policy logic here and no user-facing wording: the dialog decides what to say.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any, Final
 
 from telegram import Bot, Chat, Message, Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callback_data
 from bot.conversations import key_of
 from bot.health import Counters
-from bot.outgoing import Outgoing, Rendered, render, render_plain, render_step
-from bot.sender import EditResult, Sender
-from bot.store import StateStore
+from bot.outgoing import (
+    ANSWERED,
+    NO_EFFECT,
+    QUESTION,
+    Delivery,
+    Outgoing,
+    Rendered,
+    render,
+    render_plain,
+    render_step,
+)
+from bot.sender import EditResult, RetryPolicy, Sender
+from bot.store import KEEP, StateStore
 from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
 
 log = logging.getLogger("bot.handlers")
+
+STORE_RETRIES: Final = 3  # tries to record a delivery before keeping it in memory
+STORE_BACKOFF: Final = 0.05  # seconds, times four after each try
+ADMIN_NOTICE_INTERVAL: Final = 600.0  # one notice per kind of failure per ten minutes
 
 Event = Text | Choice | Command
 STALE = "?"  # an option no question has: the dialog answers "this question has moved on"
@@ -49,6 +73,7 @@ class Origin:
     # The user's message the replies answer (groups only: it says whom the bot addresses).
     reply_to: int | None
     clicked_message_id: int | None = None  # the bot message whose button was pressed
+    update_id: int | None = None  # finished in the same transaction as the step
 
 
 def _origin(update: Update, clicked: Message | None = None) -> Origin | None:
@@ -72,7 +97,14 @@ def _origin(update: Update, clicked: Message | None = None) -> Origin | None:
         user_lang=user.language_code if user else None,
         reply_to=reply_to,
         clicked_message_id=clicked.message_id if clicked is not None else None,
+        update_id=update.update_id,
     )
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (invalid UTF-16 a client can still send) become U+FFFD: they cannot
+    be stored or sent back."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _command_of(text: str, bot_username: str | None) -> tuple[str, str] | None:
@@ -112,11 +144,27 @@ class Helpdesk:
         admin_ids: frozenset[int] = frozenset(),
         *,
         counters: Counters | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
         self.today = today
         self.admin_ids = admin_ids
         self.counters = counters or Counters()
+        self.retry = retry or RetryPolicy()
+        # Updates already in the inbox when they reach the handlers (the poller recorded
+        # them, or recover() re-queued them); any other update (a webhook's) is recorded
+        # by admit(), which also recognises a replay.
+        self.admitted: set[int] = set()
+        # Deliveries the store could not record: key -> [(owed id, question message id)].
+        self._unsaved: dict[str, list[tuple[int, int | None]]] = {}
+        self._unsaved_ids: set[int] = set()
+        self._noticed: dict[str, float] = {}  # failure kind -> when the admins were told
+        self._suppressed: dict[str, int] = {}
+        self._background: set[asyncio.Future[None]] = set()
+        self._dropped: list[int] = []
+
+    def sender(self, bot: Bot) -> Sender:
+        return Sender(bot, retry=self.retry)
 
     # -- handlers -------------------------------------------------------------------------
 
@@ -124,7 +172,10 @@ class Helpdesk:
         message = update.effective_message
         if message is None or not message.text:
             return
-        parsed = _command_of(message.text, context.bot.username)
+        if not message.text.strip():  # whitespace that a client marked as a command
+            await self.on_text(update, context)
+            return
+        parsed = _command_of(_clean(message.text), context.bot.username)
         origin = _origin(update)
         if parsed is None or origin is None:
             return
@@ -140,14 +191,14 @@ class Helpdesk:
         text = message.text if origin.private else _addressed_text(message, context.bot)
         if text is None:
             return  # group chatter not meant for the bot
-        event = Text(text=text, today=self.today(), client_lang=origin.user_lang)
+        event = Text(text=_clean(text), today=self.today(), client_lang=origin.user_lang)
         await self._dialog(context.bot, origin, event)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
-        sender = Sender(context.bot)
+        sender = self.sender(context.bot)
         # The acknowledgement (it stops the button's spinner) goes out alongside the work, not
         # before it: the answer no longer waits a Bot API round trip for it, and it is sent
         # even if the work fails (answer_callback never raises).
@@ -156,7 +207,6 @@ class Helpdesk:
     async def _press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        sender = Sender(context.bot)
         clicked = query.message if isinstance(query.message, Message) else None
         origin = _origin(update, clicked)
         if origin is None:
@@ -174,7 +224,7 @@ class Helpdesk:
                 origin = replace(origin, clicked_message_id=None,
                                  reply_to=own.question_message_id)
         if press is not None and press.option == callback_data.PLAIN_TEXT_OPTION:
-            if await self._plain_text(sender, origin, press.seq):
+            if await self._plain_text(context.bot, origin, press.seq):
                 return
             press = None  # not the current answer any more: "moved on"
         if press is None:
@@ -184,6 +234,35 @@ class Helpdesk:
             event = Choice(option=press.option, seq=press.seq, today=self.today(),
                            client_lang=origin.user_lang)
         await self._dialog(context.bot, origin, event)
+
+    async def received(self, batch: Sequence[tuple[int, dict[str, Any]]]) -> set[int]:
+        """The poller's batch into the inbox (durably, before Telegram is told); the new ids."""
+        fresh = await self.store.receive(
+            # ASCII JSON: a lone surrogate in a message is kept as \ud800, not refused
+            [(update_id, json.dumps(raw)) for update_id, raw in batch]
+        )
+        self.admitted.update(fresh)
+        return fresh
+
+    async def admit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """First of all handlers: an update not yet in the inbox (a webhook's) is recorded;
+        one seen before (Telegram retrying a webhook call) is not processed again."""
+        if update.update_id in self.admitted:
+            self.admitted.discard(update.update_id)
+            return
+        payload = json.dumps(update.to_dict())
+        if not await self.store.receive([(update.update_id, payload)]):
+            self.counters.replayed_updates += 1
+            log.info("update %s was received before; not processed again", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def finish(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Last of all handlers: the update needs nothing more (a no-op after a commit)."""
+        try:
+            await self.store.finish(update.update_id)
+        except Exception as err:  # it is then redone after a restart: a step, no more
+            log.warning("could not mark update %s finished: %s", update.update_id,
+                        type(err).__name__)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice message, file or captioned media: say what we can read."""
@@ -201,13 +280,35 @@ class Helpdesk:
         await self._notice(bot, origin, SLOW_DOWN_TEMPLATE)
 
     def dropped(self, update: object) -> None:
+        """A flooding chat's message dropped unprocessed: finished, counted."""
         self.counters.dropped_messages += 1
+        if not isinstance(update, Update):
+            return
+        self.admitted.discard(update.update_id)
+        self._dropped.append(update.update_id)
+        if len(self._dropped) == 1:  # one transaction for all dropped meanwhile
+            task = asyncio.ensure_future(self._finish_dropped())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _finish_dropped(self) -> None:
+        await asyncio.sleep(0)  # let the rest of the flood's batch be dropped first
+        ids, self._dropped = self._dropped, []
+        try:
+            await self.store.finish_many(ids)
+        except Exception as err:  # they are then dropped again after a restart
+            log.warning("could not mark dropped messages finished: %s", type(err).__name__)
+
+    async def set_aside(self, update_id: int) -> None:
+        """An update that cannot be read: finished without being processed."""
+        self.admitted.discard(update_id)
+        await self.store.finish(update_id)
 
     async def _notice(self, bot: Bot, origin: Origin, template: str) -> None:
         lang = normalise_lang(origin.user_lang)
         text = render_template(template, lang, "text").strip()
-        await Sender(bot).send(origin.chat_id, Outgoing(text=text, html=False),
-                               reply_to=origin.reply_to)
+        await self.sender(bot).send(origin.chat_id, Outgoing(text=text, html=False),
+                                    reply_to=origin.reply_to)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log, apologise with the hotline, tell the admins; never raise."""
@@ -232,61 +333,130 @@ class Helpdesk:
             except Exception:  # the store may be what failed
                 log.warning("could not read the conversation's language for the apology")
             await self._apologise(context.bot, origin, lang)
-        await self._tell_admins(context.bot, error, update_id)
+        await self.tell_admins(context.bot, error, update_id)
 
     # -- the dialog round trip ------------------------------------------------------------
 
     async def _dialog(self, bot: Bot, origin: Origin, event: Event) -> None:
+        await self._repair(origin.key)
+        await self.deliver_owed(bot, origin.key)  # a previous step's, left by a crash
         conversation = await self.store.get(origin.key)
         state, replies = step(conversation.state, event)
         rendered = render_step(replies)
         forget = isinstance(event, Command) and event.name == "forget"
-        if forget:
-            await self.store.delete(origin.key)  # everything about this chat, as promised
-        else:
-            await self.store.put(origin.key, state, conversation.question_message_id)
+        owed = _plan(origin, rendered, conversation.question_message_id)
+        # /forget deletes everything about this chat, as promised, in the same transaction.
+        await self.store.commit(
+            origin.key, None if forget else state, event_id=origin.update_id,
+            owed=[d.to_json() for d in owed], forget=forget,
+        )
         log.info(
             "conversation step: event=%s stage=%s replies=%s",
             event.kind, state.stage.value, ",".join(r.kind for r in rendered),
         )
-        question_message_id = await self._deliver(
-            Sender(bot), origin, rendered, conversation.question_message_id
-        )
-        if not forget and question_message_id != conversation.question_message_id:
-            await self.store.set_question_message(origin.key, question_message_id)
+        await self.deliver_owed(bot, origin.key)
+        if forget:
+            await self._scrub()
 
-    async def _deliver(
-        self,
-        sender: Sender,
-        origin: Origin,
-        replies: list[Rendered],
-        question_message_id: int | None,
-    ) -> int | None:
-        """Send (or edit in) the replies; returns the message now showing the question."""
-        for index, reply in enumerate(replies):
-            if (
-                index == 0
-                and reply.kind == "question"
-                and len(reply.messages) == 1
-                and origin.clicked_message_id is not None
-                and origin.clicked_message_id == question_message_id
-            ):
-                # A button on the current question: show the next question in its place, so
-                # the chat keeps one message per question instead of a growing stack.
-                result = await sender.edit(origin.chat_id, origin.clicked_message_id,
-                                           reply.messages[0])
-                if result is not EditResult.FAILED:
-                    continue
-            sent = await sender.send_all(origin.chat_id, reply.messages,
-                                         reply_to=origin.reply_to)
-            if reply.kind == "question":
-                last = sent[-1] if sent else None
-                question_message_id = last.message_id if last is not None else None
-            elif reply.kind == "answer":
-                question_message_id = None  # the question is answered; its buttons are stale
-        return question_message_id
+    async def deliver_owed(self, bot: Bot, key: str) -> None:
+        """Send (or edit in) what the conversation is owed, oldest first; never raises."""
+        try:
+            owed = await self.store.owed(key)
+        except Exception as err:
+            log.error("could not read the messages owed: %s", type(err).__name__)
+            return
+        sender = self.sender(bot)
+        for entry in owed:
+            if entry.id in self._unsaved_ids:
+                continue  # sent; only its record is missing
+            try:
+                delivery = Delivery.from_json(entry.payload)
+            except (ValueError, KeyError, TypeError) as err:
+                log.error("an owed message is unreadable (%s); dropped", type(err).__name__)
+                await self._record(bot, key, entry.id, KEEP)
+                continue
+            message_id = await _send(sender, delivery)
+            question: int | None = KEEP
+            if delivery.effect == QUESTION:
+                question = message_id
+            elif delivery.effect == ANSWERED:
+                question = None
+            await self._record(bot, key, entry.id, question)
 
-    async def _plain_text(self, sender: Sender, origin: Origin, seq: int) -> bool:
+    async def _record(self, bot: Bot, key: str, owed_id: int, question: int | None) -> None:
+        """Drop a delivered message from the outbox; retried, then kept in memory."""
+        error: Exception | None = None
+        for attempt in range(STORE_RETRIES):
+            try:
+                await self.store.delivered(key, owed_id, question)
+                return
+            except Exception as err:
+                error = err
+                await asyncio.sleep(STORE_BACKOFF * 4**attempt)
+        log.error("could not record a delivered message (%s); the conversation's next update "
+                  "records it first", type(error).__name__)
+        self._unsaved.setdefault(key, []).append((owed_id, question))
+        self._unsaved_ids.add(owed_id)
+        await self.tell_admins(bot, error, None)
+
+    async def _repair(self, key: str) -> None:
+        """Write the deliveries the store refused before; raises while it still refuses
+        (then this update changes nothing and gets the apology: nothing of it was sent)."""
+        pending = self._unsaved.get(key)
+        while pending:
+            owed_id, question = pending[0]
+            await self.store.delivered(key, owed_id, question)
+            pending.pop(0)
+            self._unsaved_ids.discard(owed_id)
+        self._unsaved.pop(key, None)
+
+    async def repair_all(self) -> None:
+        """Write every delivery the store refused before (at shutdown); never raises."""
+        for key in list(self._unsaved):
+            try:
+                await self._repair(key)
+            except Exception as err:
+                log.error("deliveries still unrecorded at shutdown (%s); they may be sent "
+                          "again after the restart", type(err).__name__)
+                return
+
+    async def _scrub(self) -> None:
+        try:
+            await self.store.scrub()
+        except Exception as err:  # retried by the next /forget or retention run
+            log.warning("could not truncate the WAL after /forget: %s", type(err).__name__)
+
+    async def recover(self, application: Any) -> None:
+        """After a crash: deliver every owed message, then queue the unfinished updates (in
+        arrival order, before anything new is fetched)."""
+        bot = application.bot
+        keys = list(dict.fromkeys(entry.key for entry in await self.store.owed()))
+        if keys:
+            log.info("after a restart: delivering what %d conversation(s) were owed", len(keys))
+            turns = asyncio.Semaphore(16)
+
+            async def one(key: str) -> None:
+                async with turns:
+                    await self.deliver_owed(bot, key)
+
+            await asyncio.gather(*(one(key) for key in keys))
+        unfinished = await self.store.unfinished()
+        if unfinished:
+            log.info("after a restart: %d update(s) received and not finished",
+                     len(unfinished))
+        for update_id, payload in unfinished:
+            try:
+                update = Update.de_json(json.loads(payload), bot)
+            except Exception as err:
+                self.counters.unreadable_updates += 1
+                log.warning("update %s could not be read (%s); set aside", update_id,
+                            type(err).__name__)
+                await self.store.finish(update_id)
+                continue
+            self.admitted.add(update_id)
+            await application.update_queue.put(update)
+
+    async def _plain_text(self, bot: Bot, origin: Origin, seq: int) -> bool:
         """Send the paste-ready answer; False when the pressed answer is not current."""
         conversation = await self.store.get(origin.key)
         if conversation.state.seq != seq:
@@ -294,7 +464,11 @@ class Helpdesk:
         reply = replay(conversation.state, self.today())
         if reply is None:
             return False
-        await sender.send_all(origin.chat_id, render_plain(reply), reply_to=origin.reply_to)
+        owed = [Delivery(origin.chat_id, m, reply_to=origin.reply_to)
+                for m in render_plain(reply)]
+        await self.store.commit(origin.key, None, event_id=origin.update_id,
+                                owed=[d.to_json() for d in owed])
+        await self.deliver_owed(bot, origin.key)
         return True
 
     async def _apologise(self, bot: Bot, origin: Origin, lang: str) -> None:
@@ -305,16 +479,72 @@ class Helpdesk:
             # The templates themselves are broken: still say something the user can act on.
             log.exception("could not render the apology; sending the built-in one")
             messages = [Outgoing(text=LAST_RESORT_APOLOGY, html=False)]
-        await Sender(bot).send_all(origin.chat_id, messages, reply_to=origin.reply_to)
+        await self.sender(bot).send_all(origin.chat_id, messages, reply_to=origin.reply_to)
 
-    async def _tell_admins(self, bot: Bot, error: Exception | None, update_id: int | None) -> None:
-        # For operators only: the exception type, never the user's message or identity.
-        note = f"yibao bot: {type(error).__name__} while handling update {update_id}; see logs"
+    async def tell_admins(
+        self, bot: Bot, error: BaseException | None, update_id: int | None
+    ) -> None:
+        """One notice per kind of failure per ADMIN_NOTICE_INTERVAL; the rest are counted
+        into the next one. For operators only: the exception type, never the user's message
+        or identity."""
+        if not self.admin_ids:
+            return
+        kind = type(error).__name__
+        now = time.monotonic()
+        last = self._noticed.get(kind)
+        if last is not None and now - last < ADMIN_NOTICE_INTERVAL:
+            self._suppressed[kind] = self._suppressed.get(kind, 0) + 1
+            return
+        self._noticed[kind] = now
+        where = f"while handling update {update_id}" if update_id is not None else \
+            "recording a delivered message"
+        note = f"yibao bot: {kind} {where}; see logs"
+        more = self._suppressed.pop(kind, 0)
+        if more:
+            note += f" ({more} more {kind} since the last notice)"
         for admin in sorted(self.admin_ids):
             try:
                 await bot.send_message(admin, note)
             except TelegramError as err:
                 log.warning("could not notify admin: %s", type(err).__name__)
+
+
+def _plan(origin: Origin, replies: list[Rendered], question_message_id: int | None
+          ) -> list[Delivery]:
+    """The messages a step owes, and what each does to "the message showing the question"."""
+    owed = []
+    for index, reply in enumerate(replies):
+        in_place = (
+            index == 0
+            and reply.kind == "question"
+            and len(reply.messages) == 1
+            and origin.clicked_message_id is not None
+            and origin.clicked_message_id == question_message_id
+        )
+        for position, message in enumerate(reply.messages):
+            effect = NO_EFFECT
+            if reply.kind == "question" and position == len(reply.messages) - 1:
+                effect = QUESTION
+            elif reply.kind == "answer" and position == 0:
+                effect = ANSWERED  # the question is answered; its buttons are stale
+            owed.append(Delivery(
+                origin.chat_id, message, reply_to=origin.reply_to,
+                # A button on the current question: show the next question in its place, so
+                # the chat keeps one message per question instead of a growing stack.
+                edit_message_id=origin.clicked_message_id if in_place else None,
+                effect=effect,
+            ))
+    return owed
+
+
+async def _send(sender: Sender, delivery: Delivery) -> int | None:
+    """Deliver one owed message; the id of the message now showing it (None: not sent)."""
+    if delivery.edit_message_id is not None:
+        result = await sender.edit(delivery.chat_id, delivery.edit_message_id, delivery.message)
+        if result is not EditResult.FAILED:
+            return delivery.edit_message_id
+    sent = await sender.send(delivery.chat_id, delivery.message, reply_to=delivery.reply_to)
+    return sent.message_id if sent is not None else None
 
 
 ONLY_TEXT_TEMPLATE = "dialog/only_text.j2"

@@ -72,7 +72,7 @@ def write_qr(link: str, out: Path) -> None:
     segno.make(link, error="m").save(str(out), kind="png", scale=10, border=4)
 
 
-def _username_from_telegram() -> str | None:
+def _username_from_telegram(lang: str) -> str | None:
     """getMe with the token from the environment; None when there is no usable token."""
     import asyncio
 
@@ -81,6 +81,7 @@ def _username_from_telegram() -> str | None:
 
     from bot.logs import quiet_noisy_loggers
     from bot.settings import Settings, SettingsError
+    from dialogs.rendering import render_template
 
     try:
         settings = Settings.from_env()
@@ -100,8 +101,10 @@ def _username_from_telegram() -> str | None:
     try:
         return asyncio.run(ask())
     except TelegramError as err:
-        print(f"yibao link: asking Telegram for the bot's name failed: {type(err).__name__}",
-              file=sys.stderr)
+        print(
+            render_template("cli/link_telegram_failed.j2", lang, "text", error=type(err).__name__),
+            file=sys.stderr,
+        )
         return None
 
 
@@ -125,20 +128,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
     username = (
-        args.bot_username or os.environ.get("TELEGRAM_BOT_USERNAME") or _username_from_telegram()
+        args.bot_username
+        or os.environ.get("TELEGRAM_BOT_USERNAME")
+        or _username_from_telegram(args.lang)
     )
     username = (username or "").strip().lstrip("@")
     if not _USERNAME.fullmatch(username):
-        print(
-            "yibao link: give the bot's username with --bot-username NAME (as @BotFather "
-            "shows it), or set TELEGRAM_BOT_TOKEN so it can be asked from Telegram",
-            file=sys.stderr,
-        )
+        print(render_template("cli/link_no_username.j2", args.lang, "text"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
     link = deep_link(username, slug)
     out: Path = args.out or Path(f"yibao-{slug}.png")
     write_qr(link, out)
     print(link)
-    print(f"QR code: {out}", file=sys.stderr)
+    print(render_template("cli/link_written.j2", args.lang, "text", path=str(out)), file=sys.stderr)
     return 0

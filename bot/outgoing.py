@@ -7,6 +7,7 @@ keyboard on the last part.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -91,3 +92,51 @@ def render_plain(reply: Reply) -> list[Outgoing]:
     as one SMS-sized paragraph (`dialogs.render.render_short_reply`)."""
     text = render_short_reply(reply) or render_reply(reply, "text").text
     return [Outgoing(text=part, html=False) for part in split_message(text, html=False)]
+
+
+# -- owed messages, as the store keeps them (bot.store's outbox) ---------------------------
+
+# What delivering a message does to the conversation's "message showing the question":
+QUESTION = "question"  # it is the question now (its buttons edit it in place)
+ANSWERED = "answered"  # the question was answered: no message shows it any more
+NO_EFFECT = "none"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message a step owes: sent as new, or edited into `edit_message_id` (falling back
+    to a new message when the edit certainly failed)."""
+
+    chat_id: int
+    message: Outgoing
+    reply_to: int | None = None
+    edit_message_id: int | None = None
+    effect: str = NO_EFFECT
+
+    def to_json(self) -> str:
+        keyboard = self.message.keyboard.to_dict() if self.message.keyboard else None
+        return json.dumps(
+            {
+                "chat_id": self.chat_id,
+                "text": self.message.text,
+                "html": self.message.html,
+                "keyboard": keyboard,
+                "reply_to": self.reply_to,
+                "edit": self.edit_message_id,
+                "effect": self.effect,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Delivery:
+        data = json.loads(raw)
+        keyboard = data.get("keyboard")
+        markup = InlineKeyboardMarkup.de_json(keyboard, None) if keyboard else None
+        return cls(
+            chat_id=int(data["chat_id"]),
+            message=Outgoing(text=str(data["text"]), html=bool(data["html"]), keyboard=markup),
+            reply_to=data.get("reply_to"),
+            edit_message_id=data.get("edit"),
+            effect=str(data.get("effect", NO_EFFECT)),
+        )

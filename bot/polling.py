@@ -51,12 +51,14 @@ class Poller:
         allowed_updates: list[str],
         counters: Counters,
         receive: Receive | None = None,
+        set_aside: Callable[[int], Awaitable[None]] | None = None,
         timeout: int = LONG_POLL_SECONDS,
     ) -> None:
         self.application = application
         self.allowed_updates = allowed_updates
         self.counters = counters
         self.receive = receive
+        self.set_aside = set_aside
         self.timeout = timeout
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -99,7 +101,12 @@ class Poller:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = BACKOFF_FIRST
-            await self.serve(batch)
+            try:
+                await self.serve(batch)
+            except Exception as err:  # the inbox refused the batch: fetch it again later
+                log.error("could not record a batch of updates (%s); fetching it again in "
+                          "%.0f s", type(err).__name__, BACKOFF_MAX)
+                await asyncio.sleep(BACKOFF_MAX)
 
     async def _fetch(self) -> list[JSON]:
         bot = self.application.bot
@@ -123,9 +130,10 @@ class Poller:
                     if isinstance(item.get("update_id"), int)]
         if not numbered:
             return
-        self.offset = max(update_id for update_id, _ in numbered) + 1
         fresh = ({u for u, _ in numbered} if self.receive is None
                  else await self.receive(numbered))
+        # Only once they are recorded: the next getUpdates confirms them to Telegram.
+        self.offset = max(update_id for update_id, _ in numbered) + 1
         for update_id, raw in numbered:
             if update_id not in fresh:
                 self.counters.replayed_updates += 1
@@ -137,6 +145,8 @@ class Poller:
                 # Never the content: it holds the user's id and words.
                 log.warning("update %s (%s) could not be read (%s); set aside",
                             update_id, kind_of(raw), type(err).__name__)
+                if self.set_aside is not None:
+                    await self.set_aside(update_id)
                 continue
             await self.application.update_queue.put(update)
 

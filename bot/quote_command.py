@@ -164,8 +164,7 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, errors: list[str]) -> d
         names = catalog.region_labels()
         # The labels already end with the pinyin slug: each name once.
         regions = [
-            (labels[0], list(dict.fromkeys([*labels[1:], slug])))
-            for slug, labels in names.items()
+            (labels[0], list(dict.fromkeys([*labels[1:], slug]))) for slug, labels in names.items()
         ]
         errors.append(
             render_template(
@@ -230,9 +229,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_BAD_INPUT
     except (QuoteInputError, ValidationError) as err:
-        reason = str(err) if isinstance(err, QuoteInputError) else err.errors()[0]["msg"]
+        # the error's code, rendered in the user's language (its message is English, for logs)
+        code, params = (err.code, err.params) if isinstance(err, QuoteInputError) else ("", {})
         print(
-            render_template("cli/impossible_input.j2", args.lang, "text", reason=reason),
+            render_template("cli/impossible_input.j2", args.lang, "text", code=code, params=params),
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT

@@ -92,8 +92,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             try:
                 return await self._limited(chat, callback, args, kwargs)
             except RetryAfter as err:
-                delay = err.retry_after
-                seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+                # _retry_after: the timedelta behind the deprecated int-or-timedelta property
+                seconds = err._retry_after.total_seconds()
                 if attempt == retries or seconds > self._max_wait:
                     log.warning("%s for a chat: told to wait %.0f s; giving the request up",
                                 endpoint, seconds)

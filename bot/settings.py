@@ -9,6 +9,8 @@ Environment variables (README "Running the Telegram bot"):
                          (default ./yibao-state.sqlite3)
     YIBAO_ADMIN_IDS      optional; comma-separated Telegram user ids told about bot errors
     YIBAO_LOG_LEVEL      optional; DEBUG, INFO (default), WARNING or ERROR
+    YIBAO_RETENTION_DAYS optional; conversations untouched this many days are deleted (30)
+    YIBAO_REPLY_WINDOW   optional; seconds a reply is resent through an outage (60)
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Final
 
 DEFAULT_STATE_DB: Final = "yibao-state.sqlite3"
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_RETENTION_DAYS: Final = 30.0
+DEFAULT_REPLY_WINDOW: Final = 60.0
 
 # The shape @BotFather hands out: the bot's numeric id, a colon, then a secret of URL-safe
 # characters. Checked locally so a pasted-wrong token fails before any network call.
@@ -41,6 +45,8 @@ class Settings:
     state_db: Path = Path(DEFAULT_STATE_DB)
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    retention_days: float = DEFAULT_RETENTION_DAYS
+    reply_window_seconds: float = DEFAULT_REPLY_WINDOW
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +75,10 @@ class Settings:
             state_db=Path(env.get("YIBAO_STATE_DB", "").strip() or DEFAULT_STATE_DB),
             admin_ids=_admin_ids(env.get("YIBAO_ADMIN_IDS", "")),
             log_level=level,
+            retention_days=_positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS,
+                                     "days, e.g. 30"),
+            reply_window_seconds=_positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
+                                           "seconds, e.g. 60"),
         )
 
     @property
@@ -109,3 +119,16 @@ def _admin_ids(raw: str) -> frozenset[int]:
             )
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e9:
+        raise SettingsError(f"{name}={raw!r} must be a positive number of {unit}")
+    return value

@@ -21,6 +21,24 @@ A row holds the state JSON, when it was written, and the message id of the conve
 current question (so a button press on that message can edit it in place). Rows hold
 sensitive answers (低保, 特困…): they are deleted on /forget, and a row that no longer
 parses is replaced by a fresh state and logged without its content.
+
+Exactly-once across crashes (README "Reliability") rests on two more tables:
+
+* the inbox: every incoming event (a Telegram update) by its id, recorded before Telegram
+  is told it arrived; its payload is kept only until the event is finished, then only the
+  id stays (to recognise a replay) for INBOX_KEEP_SECONDS;
+* the outbox: the messages a step owes, committed in the same transaction as the step's new
+  state (`commit`), each deleted when it has been delivered (`delivered`), so after a crash
+  what was owed and not yet delivered is still there to send.
+
+Payloads are opaque strings to the store (the adapter's own JSON), and everything is keyed
+by the conversation key string, so a non-Telegram adapter uses the same store.
+
+Privacy on disk: `secure_delete` is on (deleted rows are overwritten with zeros, in the
+database and in the WAL pages written after it), and `scrub` (after /forget and after the
+retention rule deleted anything) checkpoints the WAL and truncates it, so no copy of a
+deleted row is left in `-wal` either. `expire` deletes conversations untouched for the
+retention period.
 """
 
 from __future__ import annotations
@@ -29,7 +47,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +67,26 @@ CREATE TABLE IF NOT EXISTS conversations (
     state TEXT NOT NULL,
     question_message_id INTEGER,
     updated_at REAL NOT NULL
-)
+);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY,
+    payload TEXT,
+    received_at REAL NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS inbox_open ON inbox (done, id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key, id);
 """
+# Finished inbox ids are kept this long to recognise a replay; Telegram keeps an unconfirmed
+# update for 24 hours, so a replay cannot come later than that.
+INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
 # Another process holding the write lock (a second worker, a backup) is waited for this long,
 # on the worker thread.
 BUSY_TIMEOUT_MS: Final = 5000
@@ -58,6 +94,24 @@ BUSY_TIMEOUT_MS: Final = 5000
 # 1000 pages; a save writes about two).
 CHECKPOINT_EVERY: Final = 500
 _WAIT_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+class StoreError(Exception):
+    """The database cannot be used (corrupt, locked, unwritable); the message says which file
+    and what to do."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One outbox entry: a message a committed step still owes."""
+
+    id: int
+    key: str
+    payload: str
+
+
+# `delivered(..., question_message_id=KEEP)` leaves the conversation's question message as is.
+KEEP: Final = -1
 
 
 @dataclass(frozen=True)
@@ -89,6 +143,10 @@ class StateStore:
         try:
             await self._in_worker(self._connect)
             self._inline = _connect_inline(self.path)
+        except (sqlite3.Error, OSError) as err:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise StoreError(_explain(self.path, err)) from err
         except BaseException:
             self._executor.shutdown(wait=False)
             self._executor = None
@@ -149,6 +207,85 @@ class StateStore:
     async def count(self) -> int:
         return await self._run(_count)
 
+    # -- inbox and outbox (exactly-once across crashes) -----------------------------------
+
+    async def receive(self, events: Sequence[tuple[int, str]]) -> set[int]:
+        """Record incoming events (id, payload) in one transaction; the ids not seen before."""
+        if not events:
+            return set()
+        now = time.time()
+        return await self._run(lambda db: _receive(db, events, now), write=True)
+
+    async def finish(self, event_id: int) -> None:
+        """The event needs nothing more: forget its payload, keep its id (replays)."""
+        await self._run(lambda db: _finish(db, event_id), write=True)
+
+    async def finish_many(self, event_ids: Sequence[int]) -> None:
+        """finish() for many events in one transaction (a flood's dropped messages)."""
+        ids = list(event_ids)
+        await self._run(lambda db: _finish_many(db, ids), write=True)
+
+    async def unfinished(self) -> list[tuple[int, str]]:
+        """Events received and not finished (a crash came between), oldest first."""
+        return await self._run(_unfinished)
+
+    async def commit(
+        self,
+        key: str,
+        state: DialogState | None,
+        *,
+        event_id: int | None,
+        owed: Sequence[str],
+        forget: bool = False,
+    ) -> list[int]:
+        """One step, all or nothing: the new state (None: unchanged; `forget`: everything of
+        the conversation deleted), the messages it owes, and its event finished. Returns the
+        outbox ids of the owed messages, in order."""
+        raw = state.to_json() if state is not None else None
+        now = time.time()
+        return await self._run(
+            lambda db: _commit(db, key, raw, event_id, owed, forget, now), write=True
+        )
+
+    async def owed(self, key: str | None = None) -> list[Owed]:
+        """Messages still owed (for one conversation, or all), in the order they were owed."""
+        return await self._run(lambda db: _owed(db, key))
+
+    async def delivered(self, key: str, owed_id: int, question_message_id: int | None) -> None:
+        """An owed message went out: drop it and, unless KEEP, remember the message now
+        showing the conversation's question (None: no question showing)."""
+        await self._run(
+            lambda db: _delivered(db, key, owed_id, question_message_id), write=True
+        )
+
+    async def expire(self, older_than_seconds: float) -> int:
+        """Delete conversations untouched for that long (and their owed messages), and
+        finished inbox ids past INBOX_KEEP_SECONDS; the number of conversations deleted."""
+        now = time.time()
+        return await self._run(
+            lambda db: _expire(db, now - older_than_seconds, now - INBOX_KEEP_SECONDS),
+            write=True,
+        )
+
+    async def scrub(self) -> None:
+        """Checkpoint the WAL into the database and truncate it: copies of deleted rows in
+        the WAL are gone (the database's own copies were zeroed by secure_delete)."""
+        await self._in_worker(lambda: _truncate_wal(self._db()))
+
+    async def check(self) -> None:
+        """SQLite's quick integrity check; StoreError naming the file when it fails."""
+        try:
+            problems = await self._in_worker(lambda: _quick_check(self._db()))
+        except sqlite3.Error as err:
+            raise StoreError(_explain(self.path, err)) from err
+        if problems:
+            first = " ".join(problems[0].split())[:120]  # SQLite's report spans lines
+            raise StoreError(
+                f"the state database {self.path} is damaged ({first}). Stop the bot, "
+                f"move the file (and its -wal/-shm) aside, and start again: a new empty one is "
+                f"made (dialogs in progress start over)."
+            )
+
     # -- where statements run -------------------------------------------------------------
 
     async def _run(self, call: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
@@ -196,10 +333,13 @@ class StateStore:
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
         )
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")  # WAL keeps this crash-safe
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute(SCHEMA)
+            connection.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives the process being killed (it is in the OS
+            # once written); only a power cut may lose the last commits.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA secure_delete=ON")
+            connection.executescript(SCHEMA)
         except BaseException:
             connection.close()
             raise
@@ -218,6 +358,7 @@ def _connect_inline(path: Path) -> sqlite3.Connection:
     try:
         connection.execute("PRAGMA busy_timeout=0")
         connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA secure_delete=ON")  # per connection: both need it
         connection.execute("PRAGMA wal_autocheckpoint=0")
     except BaseException:
         connection.close()
@@ -265,8 +406,165 @@ def _update_message(db: sqlite3.Connection, key: str, message_id: int | None) ->
 
 
 def _delete(db: sqlite3.Connection, key: str) -> bool:
-    cursor = db.execute("DELETE FROM conversations WHERE key = ?", (key,))
+    with _transaction(db):
+        db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        cursor = db.execute("DELETE FROM conversations WHERE key = ?", (key,))
     return cursor.rowcount > 0
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT on an autocommit connection; ROLLBACK on any error. (A
+    lock held by another process raises SQLITE_BUSY at BEGIN, so _run retries the whole
+    call on the worker thread.)"""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, tb: object) -> None:
+        if kind is None:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+
+def _receive(db: sqlite3.Connection, events: Sequence[tuple[int, str]], now: float) -> set[int]:
+    fresh: set[int] = set()
+    with _transaction(db):
+        for event_id, payload in events:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO inbox (id, payload, received_at) VALUES (?, ?, ?)",
+                (event_id, payload, now),
+            )
+            if cursor.rowcount:
+                fresh.add(event_id)
+    return fresh
+
+
+def _finish(db: sqlite3.Connection, event_id: int) -> None:
+    db.execute(
+        "UPDATE inbox SET done = 1, payload = NULL WHERE id = ? AND done = 0", (event_id,)
+    )
+
+
+def _finish_many(db: sqlite3.Connection, event_ids: list[int]) -> None:
+    with _transaction(db):
+        db.executemany(
+            "UPDATE inbox SET done = 1, payload = NULL WHERE id = ? AND done = 0",
+            [(event_id,) for event_id in event_ids],
+        )
+
+
+def _unfinished(db: sqlite3.Connection) -> list[tuple[int, str]]:
+    rows = db.execute("SELECT id, payload FROM inbox WHERE done = 0 ORDER BY id").fetchall()
+    return [(int(i), p if isinstance(p, str) else "") for i, p in rows]
+
+
+def _commit(
+    db: sqlite3.Connection,
+    key: str,
+    raw: str | None,
+    event_id: int | None,
+    owed: Sequence[str],
+    forget: bool,
+    now: float,
+) -> list[int]:
+    with _transaction(db):
+        if forget:
+            db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+            db.execute("DELETE FROM conversations WHERE key = ?", (key,))
+        elif raw is not None:
+            db.execute(
+                """
+                INSERT INTO conversations (key, state, question_message_id, updated_at)
+                VALUES (?, ?, NULL, ?)
+                ON CONFLICT(key) DO UPDATE SET state = excluded.state,
+                    updated_at = excluded.updated_at
+                """,
+                (key, raw, now),
+            )
+        ids = []
+        for payload in owed:
+            cursor = db.execute(
+                "INSERT INTO outbox (key, payload, created_at) VALUES (?, ?, ?)",
+                (key, payload, now),
+            )
+            assert cursor.lastrowid is not None
+            ids.append(cursor.lastrowid)
+        if event_id is not None:
+            _finish(db, event_id)
+    return ids
+
+
+def _owed(db: sqlite3.Connection, key: str | None) -> list[Owed]:
+    if key is None:
+        rows = db.execute("SELECT id, key, payload FROM outbox ORDER BY id").fetchall()
+    else:
+        rows = db.execute(
+            "SELECT id, key, payload FROM outbox WHERE key = ? ORDER BY id", (key,)
+        ).fetchall()
+    return [Owed(int(i), str(k), str(p)) for i, k, p in rows]
+
+
+def _delivered(
+    db: sqlite3.Connection, key: str, owed_id: int, question_message_id: int | None
+) -> None:
+    with _transaction(db):
+        db.execute("DELETE FROM outbox WHERE id = ?", (owed_id,))
+        if question_message_id != KEEP:
+            db.execute(
+                "UPDATE conversations SET question_message_id = ? WHERE key = ?",
+                (question_message_id, key),
+            )
+
+
+def _expire(db: sqlite3.Connection, before: float, inbox_before: float) -> int:
+    with _transaction(db):
+        db.execute(
+            "DELETE FROM outbox WHERE key IN "
+            "(SELECT key FROM conversations WHERE updated_at < ?)", (before,)
+        )
+        cursor = db.execute("DELETE FROM conversations WHERE updated_at < ?", (before,))
+        db.execute("DELETE FROM inbox WHERE done = 1 AND received_at < ?", (inbox_before,))
+    return cursor.rowcount
+
+
+def _truncate_wal(db: sqlite3.Connection) -> None:
+    for _ in range(20):  # busy (a reader in the middle of a statement): try again shortly
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            return
+        time.sleep(0.01)
+    log.warning("the WAL could not be truncated (busy); the next scrub tries again")
+
+
+def _quick_check(db: sqlite3.Connection) -> list[str]:
+    rows = [str(r[0]) for r in db.execute("PRAGMA quick_check").fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+def _explain(path: Path, err: sqlite3.Error | OSError) -> str:
+    """One line naming the file and what to do, for the errors seen at start-up."""
+    text = str(err).lower()
+    if isinstance(err, OSError):  # making its folder failed
+        return (f"the state database {path} cannot be written ({err.strerror or err}). Make "
+                f"its folder writable for this user, or point YIBAO_STATE_DB elsewhere.")
+    code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text \
+            or "malformed" in text:
+        return (f"the state database {path} is damaged or not a SQLite file ({err}). Stop the "
+                f"bot, move it (and its -wal/-shm) aside, and start again: a new empty one is "
+                f"made (dialogs in progress start over).")
+    if code in _WAIT_CODES or "locked" in text:
+        return (f"the state database {path} is locked by another process ({err}). Stop the "
+                f"other yibao bot (or backup) using it, or point YIBAO_STATE_DB elsewhere.")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM) \
+            or "readonly" in text or "unable to open" in text:
+        return (f"the state database {path} cannot be written ({err}). Make the file and its "
+                f"folder writable for this user, or point YIBAO_STATE_DB elsewhere.")
+    return f"the state database {path} cannot be used ({err}). Check the file and its folder."
 
 
 def _count(db: sqlite3.Connection) -> int:

@@ -1,7 +1,8 @@
 """`yibao telegram`: run the Telegram bot (long polling by default, or a webhook).
 
 Settings come from the environment (see bot.settings); exit codes: 0 after a clean stop,
-1 when Telegram rejects the token, 2 for missing or malformed settings or options.
+1 when Telegram rejects the token, 2 for missing or malformed settings or options, 3 when
+the state database cannot be used (damaged, locked by another process, not writable).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 EXIT_REJECTED_TOKEN = 1
 EXIT_BAD_SETTINGS = 2
+EXIT_STATE_DB = 3
 
 DESCRIPTION = """\
 Run the Telegram bot. It long-polls Telegram by default; with --webhook it listens for
@@ -27,6 +29,11 @@ environment:
   YIBAO_STATE_DB      optional: the SQLite state file (default ./yibao-state.sqlite3)
   YIBAO_ADMIN_IDS     optional: comma-separated Telegram user ids told about errors
   YIBAO_LOG_LEVEL     optional: DEBUG, INFO (default), WARNING or ERROR
+  YIBAO_RETENTION_DAYS optional: conversations untouched this long are deleted (30)
+  YIBAO_REPLY_WINDOW  optional: seconds a reply is resent through an outage (60)
+
+exit codes: 0 stopped cleanly, 1 token rejected, 2 bad settings or options,
+3 the state database cannot be used (damaged, locked, not writable)
 """
 
 
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.app import ALLOWED_UPDATES, build_application, serve_polling
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
+    from bot.store import StoreError
 
     try:
         settings = Settings.from_env()
@@ -108,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_BAD_SETTINGS
 
     configure_logging(settings.log_level_number, settings.token)
+    try:
+        # Before Telegram is contacted: a database problem is named as such, not as a
+        # traceback (and not as "token rejected").
+        asyncio.run(check_state_db(settings.state_db))
+    except StoreError as err:
+        print(f"yibao telegram: {err}", file=sys.stderr)
+        return EXIT_STATE_DB
     application = build_application(settings)
     try:
         if args.webhook:
@@ -129,4 +144,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_REJECTED_TOKEN
+    except StoreError as err:  # went bad between the check and the start
+        print(f"yibao telegram: {err}", file=sys.stderr)
+        return EXIT_STATE_DB
     return 0
+
+
+async def check_state_db(path: object) -> None:
+    """Open (creating if needed) and integrity-check the state database, then close it."""
+    from pathlib import Path
+
+    from bot.store import StateStore
+
+    async with StateStore(Path(str(path))) as store:
+        await store.check()

@@ -70,20 +70,26 @@ def run_chat(
     show([render_reply(r, "text") for r in replies])
     out.write(prompt)
     out.flush()
-    for raw in lines:
-        line = raw.rstrip("\n")
-        if line.strip().lower() in QUIT:
-            break
-        if not line.strip():
+    try:
+        for raw in lines:
+            line = raw.rstrip("\n")
+            if line.strip().lower() in QUIT:
+                break
+            if not line.strip():
+                out.write(prompt)
+                out.flush()
+                continue
+            if line.startswith("@") and line[1:] in options:
+                line = str(options.index(line[1:]) + 1)  # pressed by action, shown as typed
+            if echo:
+                out.write(f"> {line}\n")
+            state, replies = step(state, _event(line, options, seq, today))
+            show([render_reply(r, "text") for r in replies])
             out.write(prompt)
             out.flush()
-            continue
-        if line.startswith("@") and line[1:] in options:
-            line = str(options.index(line[1:]) + 1)  # pressed by action, shown as typed
-        if echo:
-            out.write(f"> {line}\n")
-        state, replies = step(state, _event(line, options, seq, today))
-        show([render_reply(r, "text") for r in replies])
-        out.write(prompt)
+    except KeyboardInterrupt:  # Ctrl-C ends the chat as "q" does, without a traceback
+        pass
+    if prompt:  # interactive: leave the shell prompt on a line of its own (Ctrl-C, Ctrl-D)
+        out.write("\n")
         out.flush()
     return state

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogs import actions as A
 from dialogs import flow, views
 from dialogs.flow import identities_of
 from dialogs.glossary import glossary_entries, glossary_entry
@@ -102,8 +103,10 @@ def _block(template: str, **params: Any) -> Block:
     return Block(template=template, params=params)
 
 
-def _option(option_id: str, template: str, selected: bool = False, **params: Any) -> Option:
-    return Option(id=option_id, label=_block(f"option/{template}", **params), selected=selected)
+def _option(action: A.Action, template: str, selected: bool = False, **params: Any) -> Option:
+    return Option(
+        id=A.encode(action), label=_block(f"option/{template}", **params), selected=selected
+    )
 
 
 class _Step:
@@ -158,22 +161,27 @@ class _Step:
         return [self.ask()]
 
     def choice(self, option: str, seq: int | None) -> list[Reply]:
-        kind, _, value = option.partition(":")
-        # Navigation and views work from any message; answers to a question must be fresh.
-        if kind == "n":
-            return self.navigate(value)
-        if kind == "v":
-            return self.view(value)
-        if kind == "l":
-            return self.set_language(value)
-        if kind == "c":
-            return self.change(value)
-        if seq is not None and seq != self.state.seq:
+        action = A.decode(option)
+        if action is None:
             return self.stale()
-        valid = {o.id for o in self.question().options}
-        if option not in valid:
-            return self.stale()
-        return self.answer_choice(kind, value)
+        # Navigation and views work from any message; answers to a question must be fresh
+        # and among the options of the question on screen.
+        if isinstance(action, A.ANSWERS):
+            if seq is not None and seq != self.state.seq:
+                return self.stale()
+            if option not in {o.id for o in self.question().options}:
+                return self.stale()
+            return self.answer_choice(action)
+        match action:
+            case A.Navigate(where):
+                return self.navigate(where)
+            case A.View(name, arg):
+                return self.view(name, arg)
+            case A.SetLanguage(lang):
+                return self.set_language(lang)
+            case A.Change(what):
+                return self.change(what)
+        return self.stale()  # the plain-text button is the bot's; anything else is stale
 
     def stale(self) -> list[Reply]:
         self.pre.append(_block("stale"))
@@ -195,7 +203,7 @@ class _Step:
         self.pre.append(_block("restarted"))
         return self.ask()
 
-    def navigate(self, where: str) -> list[Reply]:
+    def navigate(self, where: A.Where) -> list[Reply]:
         if where == "back":
             return [self.back()]
         if where == "restart":
@@ -223,7 +231,7 @@ class _Step:
         self.pre.append(_block("nothing_to_go_back_to"))
         return self.ask()
 
-    def change(self, what: str) -> list[Reply]:
+    def change(self, what: A.Changeable) -> list[Reply]:
         stage = {
             "region": Stage.REGION,
             "identities": Stage.IDENTITIES,
@@ -249,8 +257,7 @@ class _Step:
         self.pre.append(_block("language_set"))
         return [self.ask()]
 
-    def view(self, what: str) -> list[Reply]:
-        name, _, arg = what.partition(":")
+    def view(self, name: A.ViewName, arg: str) -> list[Reply]:
         if name == "table":
             return [self.table(self.catalog.resolve_region(arg) if arg else None)]
         if name == "compare":
@@ -281,6 +288,13 @@ class _Step:
             return [self.compare(facts.identities[0])]
         if stage is Stage.COMPARE and facts.ordinary:
             return [self.compare(ORDINARY)]
+        if facts.place is not None and facts.region is None:
+            hotline = self.catalog.national.hotline
+            regions = [name for _, name in self._regions()]
+            self.pre.append(
+                _block("region_not_covered", place=facts.place[:24], regions=regions,
+                       hotline=hotline.phone)
+            )  # fmt: skip
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
@@ -291,7 +305,7 @@ class _Step:
                 return self.intent(facts.intent)
             if stage is Stage.IDENTITIES and _unsure(text):
                 return [self.explain_identities()]
-            if half is None and _states_a_fact(facts):
+            if half is None and (_states_a_fact(facts) or facts.place is not None):
                 return [self.ask(record=False)]  # said again what we know: nothing to fix
             return [self.fail(half)]
         if half is not None:
@@ -314,7 +328,7 @@ class _Step:
         if intent is Intent.BACK:
             return [self.back()]
         if intent is Intent.RESTART:
-            return self.navigate("restart")
+            return [self.restart()]
         if intent is Intent.LANGUAGE:
             return [self.ask_language()]
         if intent is Intent.TABLE:
@@ -472,42 +486,46 @@ class _Step:
 
     # -- answering a question by button -------------------------------------------------------
 
-    def answer_choice(self, kind: str, value: str) -> list[Reply]:
+    def answer_choice(self, action: A.Action) -> list[Reply]:
+        """A button answering the question on screen (already checked to be one of its)."""
         state = self.state
-        if kind == "r":
-            if value != state.region:
-                state.tier = None
-            state.region = value
-        elif kind == "i":
-            if value == "done":
+        match action:
+            case A.PickRegion(region):
+                if region != state.region:
+                    state.tier = None
+                state.region = region
+            case A.IdentityChoice("done"):
                 state.identities = list(state.draft)
                 state.draft = []
-            elif value == "none":
+            case A.IdentityChoice("none"):
                 state.identities = []
                 state.draft = []
-            elif value == "unsure":
+            case A.IdentityChoice("unsure"):
                 return [self.explain_identities()]
-            elif value in state.draft:
-                state.draft = [i for i in state.draft if i != value]
+            case A.IdentityChoice("more"):
+                state.all_identities = True
                 return [self.ask(record=False)]
-            else:
-                state.draft = [*state.draft, value]
+            case A.ToggleIdentity(code) if code in state.draft:
+                state.draft = [i for i in state.draft if i != code]
                 return [self.ask(record=False)]
-        elif kind == "t":
-            state.tier = int(value)
-        elif kind == "h":
-            state.insured_last_year = value == "yes"
-            if value == "yes":
-                state.lapsed_years = 0
-                state.repaid_years = 0
-        elif kind == "y":
-            state.lapsed_years = int(value)
-        elif kind == "p":
-            state.repaid_years = int(value)
-        elif kind == "d" and value == "today":
-            state.payment_date = self.today
-        elif kind == "x":
-            return [self.compare(value)]
+            case A.ToggleIdentity(code):
+                state.draft = [*state.draft, code]
+                return [self.ask(record=False)]
+            case A.PickTier(number):
+                state.tier = number
+            case A.InsuredLastYear(insured):
+                state.insured_last_year = insured
+                if insured:
+                    state.lapsed_years = 0
+                    state.repaid_years = 0
+            case A.LapsedYears(years):
+                state.lapsed_years = years
+            case A.RepaidYears(years):
+                state.repaid_years = years
+            case A.PayToday():
+                state.payment_date = self.today
+            case A.CompareIdentity(code):
+                return [self.compare(code)]
         state.failures = 0
         return [self.ask()]
 
@@ -545,20 +563,30 @@ class _Step:
         if stage is Stage.REGION:
             blocks.append(_block("ask_region", regions=self._regions()))
             options = [
-                _option(f"r:{slug}", "region", region_name=name) for slug, name in self._regions()
+                _option(A.PickRegion(slug), "region", region_name=name)
+                for slug, name in self._regions()
             ]
         elif stage is Stage.IDENTITIES:
             assert state.region is not None
-            codes = identities_of(self.catalog, state.region)
+            first, rest = flow.shortlist(self.catalog, state.region)
+            if state.all_identities:
+                shown, hidden = [*first, *rest], []
+            else:  # a group chosen behind "more…" stays in sight with its ✓
+                shown = [*first, *(c for c in rest if c in state.draft)]
+                hidden = [c for c in rest if c not in shown]
             blocks.append(_block("ask_identities", region_name=region_name, draft=state.draft))
             options = [
-                _option(f"i:{code}", "identity", selected=code in state.draft, code=code)
-                for code in codes
+                _option(A.ToggleIdentity(code), "identity", selected=code in state.draft, code=code)
+                for code in shown
             ]
+            if hidden:
+                options.append(
+                    _option(A.IdentityChoice("more"), "identities_more", count=len(hidden))
+                )
             options += [
-                _option("i:done", "identities_done", count=len(state.draft)),
-                _option("i:none", "identities_none"),
-                _option("i:unsure", "identities_unsure"),
+                _option(A.IdentityChoice("done"), "identities_done", count=len(state.draft)),
+                _option(A.IdentityChoice("none"), "identities_none"),
+                _option(A.IdentityChoice("unsure"), "identities_unsure"),
             ]
         elif stage is Stage.BIRTH_DATE:
             newborn = "newborn" in (state.identities or [])
@@ -566,29 +594,37 @@ class _Step:
         elif stage is Stage.TIER:
             assert loaded is not None
             blocks.append(_block("ask_tier", tiers=self._tiers(loaded), region_name=region_name))
-            options = [_option(f"t:{t.number}", "tier", label=t.label) for t in loaded.data.tiers]
+            options = [
+                _option(A.PickTier(t.number), "tier", label=t.label) for t in loaded.data.tiers
+            ]
         elif stage is Stage.HISTORY:
             blocks.append(_block("ask_history"))
-            options = [_option("h:yes", "history_yes"), _option("h:no", "history_no")]
+            options = [
+                _option(A.InsuredLastYear(True), "history_yes"),
+                _option(A.InsuredLastYear(False), "history_no"),
+            ]
         elif stage is Stage.LAPSED_YEARS:
             blocks.append(_block("ask_lapsed_years"))
-            options = [_option(f"y:{n}", "years", years=n) for n in range(1, MAX_LAPSED_CHOICE + 1)]
+            options = [
+                _option(A.LapsedYears(n), "years", years=n) for n in range(1, MAX_LAPSED_CHOICE + 1)
+            ]
             columns = 3
         elif stage is Stage.REPAIR:
             lapsed = state.lapsed_years or 0
             blocks.append(_block("ask_repair", lapsed=lapsed, max_useful=lapsed - 1))
-            options = [_option(f"p:{n}", "repair_years", years=n) for n in range(0, lapsed)]
+            options = [_option(A.RepaidYears(n), "repair_years", years=n) for n in range(0, lapsed)]
             columns = 3
         elif stage is Stage.PAYMENT_DATE:
             blocks.append(_block("ask_payment_date", today=self.today))
-            options = [_option("d:today", "today", day=self.today)]
+            options = [_option(A.PayToday(), "today", day=self.today)]
         elif stage is Stage.COMPARE:
             blocks.append(_block("ask_compare"))
             options = [
-                _option(f"x:{code}", "identity", code=code) for code in self._all_identities()
+                _option(A.CompareIdentity(code), "identity", code=code)
+                for code in self._all_identities()
             ]
         if self.state.asked and stage not in (Stage.REGION,):
-            options.append(_option("n:back", "back"))
+            options.append(_option(A.Navigate("back"), "back"))
         return Reply(
             kind="question",
             lang=self.lang,
@@ -633,7 +669,7 @@ class _Step:
     def ask_language(self) -> Reply:
         self.state.seq += 1
         blocks = [*self.pre, _block("ask_language")]
-        options = [_option(f"l:{lang}", "language", language=lang) for lang in LANGS]
+        options = [_option(A.SetLanguage(lang), "language", language=lang) for lang in LANGS]
         return Reply(
             kind="question",
             lang=self.lang,
@@ -674,9 +710,7 @@ class _Step:
             return False
         try:
             continuing = quote_once(self.catalog, self.request())
-            lapsed = quote_once(
-                self.catalog, self.request().model_copy(update={"lapsed_years": 1})
-            )
+            lapsed = quote_once(self.catalog, self.request().model_copy(update={"lapsed_years": 1}))
         except QuoteInputError:
             return False
         return (continuing.status, continuing.amount_due) != (lapsed.status, lapsed.amount_due)
@@ -738,27 +772,31 @@ class _Step:
     def answer_options(self) -> list[Option]:
         state = self.state
         options = [
-            _option("c:region", "change_region"),
-            _option("c:identities", "change_identities"),
-            _option("c:date", "change_date"),
+            _option(A.Change("region"), "change_region"),
+            _option(A.Change("identities"), "change_identities"),
+            _option(A.Change("date"), "change_date"),
         ]
         if flow.history_matters(self.catalog, state):
-            options.append(_option("c:history", "change_history"))
+            options.append(_option(A.Change("history"), "change_history"))
         if flow.has_tiers(self.catalog, state):
-            options.append(_option("c:tier", "change_tier"))
+            options.append(_option(A.Change("tier"), "change_tier"))
         if state.birth_date is not None:
-            options.append(_option("c:birth", "change_birth"))
+            options.append(_option(A.Change("birth"), "change_birth"))
         options += [
-            _option(f"v:table:{state.region}", "table"),
-            _option("v:compare", "compare"),
-            _option("n:restart", "restart"),
+            _option(A.View("table", state.region or ""), "table"),
+            _option(A.View("compare"), "compare"),
+            _option(A.Navigate("restart"), "restart"),
         ]
         return options
 
     # -- reference views ------------------------------------------------------------------
 
     def info(self, blocks: list[Block], *, with_menu: bool = True) -> Reply:
-        options = [_option("n:ask", "continue"), _option("v:menu", "menu")] if with_menu else []
+        options = (
+            [_option(A.Navigate("ask"), "continue"), _option(A.View("menu"), "menu")]
+            if with_menu
+            else []
+        )
         return Reply(
             kind="info",
             lang=self.lang,
@@ -777,13 +815,13 @@ class _Step:
             contacts = [ListedItem(name=hotline.name, detail=hotline.phone, sources=[])]
         blocks = [*self.pre, _block("help", with_hotline=with_hotline, contacts=contacts)]
         options = [
-            _option("n:ask", "continue"),
-            _option("v:table", "table"),
-            _option("v:compare", "compare"),
-            _option("v:sources", "sources"),
-            *[_option(f"v:faq:{topic}", f"faq_{topic}") for topic in views.FAQ_TOPICS],
-            _option("n:restart", "restart"),
-            _option("v:language", "language_menu"),
+            _option(A.Navigate("ask"), "continue"),
+            _option(A.View("table"), "table"),
+            _option(A.View("compare"), "compare"),
+            _option(A.View("sources"), "sources"),
+            *[_option(A.View("faq", topic), f"faq_{topic}") for topic in views.FAQ_TOPICS],
+            _option(A.Navigate("restart"), "restart"),
+            _option(A.View("language"), "language_menu"),
         ]
         return Reply(
             kind="info", lang=self.lang, blocks=blocks, options=options, seq=self.state.seq

@@ -31,6 +31,31 @@ def identities_of(catalog: Catalog, region: str) -> list[str]:
     return [code for code in catalog.identities if code in named]
 
 
+# The groups most residents who ask belong to, first: the subsidised hardship groups every
+# notice names (民政 and 乡村振兴 registers), then newborns and students. There are no counts
+# per county on file, so this is one national order, filtered by what each notice names.
+COMMON_FIRST = (
+    "dibao",
+    "dibao_edge",
+    "tekun",
+    "poverty_alleviated",
+    "monitored",
+    "severe_disability",
+    "newborn",
+    "college_student",
+    "school_student",
+    "orphan",
+)
+SHORTLIST = 8  # identity buttons before "more…"
+
+
+def shortlist(catalog: Catalog, region: str) -> tuple[list[str], list[str]]:
+    """The region's groups split into the first buttons and those behind "more…"."""
+    named = identities_of(catalog, region)
+    first = [code for code in COMMON_FIRST if code in named][:SHORTLIST]
+    return first, [code for code in named if code not in first]
+
+
 def needs_birth_date(catalog: Catalog, state: DialogState) -> bool:
     loaded = policy(catalog, state)
     if loaded is None or not state.identities:
@@ -91,6 +116,7 @@ def clear(state: DialogState, stage: Stage) -> None:
     if stage is Stage.REGION:
         state.region = None
         state.tier = None
+        state.all_identities = False
     elif stage is Stage.IDENTITIES:
         state.identities = None
         state.draft = []

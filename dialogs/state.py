@@ -50,6 +50,7 @@ class DialogState(BaseModel):
     # asked to refine it or because the amount depends on it.
     requested: Stage | None = None
     then: str | None = None  # a view asked for before its region was known ("table")
+    all_identities: bool = False  # "more…" pressed: every group of the region is offered
     seq: int = Field(default=0, ge=0)  # bumps with every question; buttons carry it
 
     def clone(self) -> DialogState:

@@ -26,6 +26,7 @@ from markupsafe import escape
 import locales
 from dialogs.rendering.formatting import format_date, format_money
 from dialogs.rendering.languages import Lang, Markup, normalise_lang
+from dialogs.rendering.script import to_traditional
 from policies.catalog import load_catalog
 
 log = logging.getLogger("dialogs.rendering")
@@ -207,6 +208,11 @@ def tidy(text: str) -> str:
 
 
 def render_template(name: str, lang: str, markup: Markup, **context: Any) -> str:
-    """Render any template under dialogs/templates/ for a language and markup."""
-    template = environment(normalise_lang(lang), markup).get_template(name)
-    return tidy(template.render(**context))
+    """Render any template under dialogs/templates/ for a language and markup.
+
+    In zh_Hant the policy data inserted into the text (Simplified, as the notices print it)
+    is converted to Traditional, except the notice's own words in “…” (`script`)."""
+    language = normalise_lang(lang)
+    template = environment(language, markup).get_template(name)
+    text = tidy(template.render(**context))
+    return to_traditional(text) if language == "zh_Hant" else text

@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from dialogs.rendering.environment import environment, tidy, unknown
 from dialogs.rendering.languages import Lang, Markup, normalise_lang
+from dialogs.rendering.script import to_traditional
 from policies.result import Note
 
 NOTES_TEMPLATE: Final = "notes.j2"
@@ -58,5 +59,7 @@ def note_fragment(note: Note, lang: str, markup: Markup) -> str:
 
 
 def render_note(note: Note, lang: str, markup: Markup) -> str:
-    """One note as a sentence in `lang` (HTML-escaped when `markup` is "html"), as plain str."""
-    return str(note_fragment(note, lang, markup))
+    """One note as a sentence in `lang` (HTML-escaped when `markup` is "html"), as plain str;
+    in zh_Hant, data inserted into it is Traditional too (quotes stay as printed)."""
+    text = str(note_fragment(note, lang, markup))
+    return to_traditional(text) if normalise_lang(lang) == "zh_Hant" else text

@@ -115,6 +115,9 @@ _NEGATION = re.compile(
     r"(不是|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
 )
 _WINDOW = 8  # characters around a mention that decide what it is about
+# A place we have no notice for: a name ending in an administrative unit ("北京朝阳区").
+_PLACE = re.compile(r"((?:[\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗|盟|州|乡|镇))+)")
+_PLACE_FILLER = re.compile(r"^(我是|我在|我家在|我家|家在|住在|在|是|来自|我们)+")
 
 
 @dataclass
@@ -138,6 +141,7 @@ class MessageFacts:
     negated: list[str] = field(default_factory=list)  # "不是低保户": identities to remove
     asked_about: list[str] = field(default_factory=list)  # "什么是低保边缘家庭？"
     partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
+    place: str | None = None  # a place name we have no notice for ("北京朝阳区")
 
     def anything(self) -> bool:
         return any(
@@ -187,9 +191,7 @@ def _take(text: str, table: tuple[tuple[str, str], ...]) -> tuple[list[str], str
     return list(dict.fromkeys(code for code, _ in found)), rest
 
 
-def _take_at(
-    text: str, table: tuple[tuple[str, str], ...]
-) -> tuple[list[tuple[str, int]], str]:
+def _take_at(text: str, table: tuple[tuple[str, str], ...]) -> tuple[list[tuple[str, int]], str]:
     """(code, position) of every alias occurrence, longest aliases first; matched text is
     blanked out so a shorter alias inside a longer one does not match again."""
     found: list[tuple[str, int]] = []
@@ -211,9 +213,7 @@ def _half_word(text: str, start: int, code: str, table: tuple[tuple[str, str], .
             continue
         typed = 0
         while (
-            typed < len(alias)
-            and start + typed < len(text)
-            and text[start + typed] == alias[typed]
+            typed < len(alias) and start + typed < len(text) and text[start + typed] == alias[typed]
         ):
             typed += 1
         if matched < typed < len(alias):
@@ -288,8 +288,12 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     lexicon = _lexicon(catalog)
     folded = normalise_name(plain)
     rest = _identities(folded, lexicon.identities, facts)
-    regions, _ = _take(rest, lexicon.regions)
+    regions, rest = _take(rest, lexicon.regions)
     facts.region = regions[0] if regions else None
+    if facts.region is None:
+        place = _PLACE.search(rest)
+        if place is not None:
+            facts.place = _PLACE_FILLER.sub("", place.group(1)) or None
     if _TERM_QUESTION.search(plain) and (facts.identities or facts.negated):
         # A question about a term states nothing about the person.
         facts.asked_about = list(dict.fromkeys([*facts.identities, *facts.negated]))
@@ -298,9 +302,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         return facts
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
-    facts.ordinary = (
-        not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
-    )
+    facts.ordinary = not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
     _classify_dates(plain, find_dates(plain, today), facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:

@@ -20,10 +20,12 @@ def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
     catalog = catalog or load_catalog()
     policies = catalog.policies_for(request.region)
     if not policies:
-        raise QuoteInputError(f"unknown region: {request.region}")
+        raise QuoteInputError(
+            f"unknown region: {request.region}", "unknown_region", region=request.region
+        )
     identities = person.expand_identities(catalog, request.identities)
     if request.birth_date is not None and request.birth_date > request.payment_date:
-        raise QuoteInputError("the birth date is after the payment date")
+        raise QuoteInputError("the birth date is after the payment date", "birth_after_payment")
     choice = years.choose(catalog, request, identities)
     if choice.policy is None:
         return _no_policy(catalog, request, identities, policies[-1])

@@ -26,7 +26,16 @@ def money(value: Decimal) -> Decimal:
 
 
 class QuoteInputError(ValueError):
-    """The request itself is impossible (e.g. born after the payment date)."""
+    """The request itself is impossible (e.g. born after the payment date).
+
+    `code` names the problem and `params` its details, for the user's language
+    (dialogs/templates/cli/impossible_input.j2); the message itself is English, for logs.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def unique(sources: list[Source]) -> list[Source]:

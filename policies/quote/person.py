@@ -16,7 +16,11 @@ def expand_identities(catalog: Catalog, identities: frozenset[str]) -> list[str]
     wanted = {i for i in identities if i != ORDINARY}
     unknown = wanted - catalog.identities.keys()
     if unknown:
-        raise QuoteInputError(f"unknown identity: {', '.join(sorted(unknown))}")
+        raise QuoteInputError(
+            f"unknown identity: {', '.join(sorted(unknown))}",
+            "unknown_identity",
+            identities=", ".join(sorted(unknown)),
+        )
     frontier = list(wanted)
     while frontier:
         for implied in catalog.identities[frontier.pop()].implies:
@@ -40,7 +44,11 @@ def tier(q: Quote) -> int | None:
         q.ctx.note(NoteCode.TIER_ASSUMED, tier=str(numbers[0]))
         return numbers[0]
     if q.request.tier not in numbers:
-        raise QuoteInputError(f"tier must be one of {numbers}")
+        raise QuoteInputError(
+            f"tier must be one of {numbers}",
+            "tier_not_offered",
+            tiers=", ".join(map(str, numbers)),
+        )
     return q.request.tier
 
 

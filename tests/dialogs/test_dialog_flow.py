@@ -479,3 +479,123 @@ def test_birth_date_is_still_asked_when_the_amount_depends_on_it() -> None:
     state = _start(date(2025, 5, 25))
     state, _ = _say(state, "科左后旗 低保边缘户 今天交", date(2025, 5, 25))
     assert state.stage is Stage.BIRTH_DATE  # 科左后旗 subsidises only the 60+ and minors
+
+
+# -- issue 10, item 6: navigation -------------------------------------------------------------
+
+
+def test_table_before_a_region_asks_for_it_then_shows_the_table() -> None:
+    state = _start()
+    state, replies = step(state, Command(name="table", today=IN_2025))
+    assert "choose_region_first" in _templates(replies) and state.stage is Stage.REGION
+    state, replies = _tap(state, "r:changtu")
+    table = next(b for r in replies for b in r.blocks if b.template == "identity_table")
+    assert table.params["table"].region == "changtu"
+    state, replies = _tap(state, "n:ask")  # "continue" goes on with the questions
+    assert state.stage is Stage.IDENTITIES
+
+
+def test_a_region_not_on_file_gets_the_hotline_and_the_covered_regions() -> None:
+    state = _start()
+    state, replies = _say(state, "北京朝阳区")
+    block = next(b for r in replies for b in r.blocks if b.template == "region_not_covered")
+    assert block.params["place"] == "北京朝阳区"
+    assert block.params["hotline"] == "12393"
+    assert "昌图县" in block.params["regions"] and len(block.params["regions"]) == 5
+    text = render_reply(replies[-1], "text").text
+    assert "12393" in text and "双清区" in text
+    assert "not_understood" not in _templates(replies)
+    assert state.failures == 0 and state.region is None
+
+
+def test_ctrl_c_and_ctrl_d_end_the_terminal_chat_quietly() -> None:
+    import io
+
+    from bot.terminal import run_chat
+
+    def interrupted():  # type: ignore[no-untyped-def]
+        yield "昌图\n"
+        raise KeyboardInterrupt
+
+    out = io.StringIO()
+    state = run_chat(interrupted(), out, today=IN_2025, prompt="> ")
+    assert state.region == "changtu"
+    assert out.getvalue().endswith("> \n")  # the shell prompt gets a line of its own
+    out = io.StringIO()
+    state = run_chat(iter(["昌图\n"]), out, today=IN_2025, prompt="> ")  # end of input
+    assert state.region == "changtu" and out.getvalue().endswith("> \n")
+
+
+# -- issue 10, item 8: one protocol for options -------------------------------------------------
+
+
+def test_every_offered_option_is_a_typed_action_that_round_trips() -> None:
+    from dialogs import actions
+
+    seen: set[str] = set()
+    for region in load_catalog().regions():
+        state = _start(region=region)
+        replies: list[Reply] = []
+        for option in ("i:more", "i:none", "c:tier", "c:history", "h:no", "y:3", "p:0", "d:today"):
+            state, replies = _tap(state, option)
+            for reply in replies:
+                for o in reply.options:
+                    action = actions.decode(o.id)
+                    assert action is not None, o.id
+                    assert actions.encode(action) == o.id
+                    seen.add(o.id.split(":")[0])
+        state, replies = step(state, Command(name="help", today=IN_2025))
+        seen |= {o.id.split(":")[0] for r in replies for o in r.options}
+    assert seen >= {"i", "t", "h", "y", "n", "v", "c"}
+
+
+@pytest.mark.parametrize(
+    "forged", ["", "?", "r:", "r:<b>", "i:" + "x" * 40, "t:x", "y:999", "v:faq:a:b", "zz:top"]
+)
+def test_a_forged_option_decodes_to_nothing_and_is_stale(forged: str) -> None:
+    from dialogs import actions
+
+    assert actions.decode(forged) is None
+    state = _start(region="changtu")
+    state, replies = _tap(state, forged)
+    assert "stale" in _templates(replies) and state.stage is Stage.IDENTITIES
+
+
+def test_the_plain_text_button_is_an_action_of_the_same_union() -> None:
+    from bot import callback_data
+    from dialogs import actions
+
+    assert actions.decode(callback_data.PLAIN_TEXT_OPTION) == actions.PlainText()
+
+
+# -- issue 10, item 7: the identity question, shorter --------------------------------------------
+
+
+@pytest.mark.parametrize("region", ["changtu", "fengdu-lizi", "kezuohouqi", "shuangqing"])
+def test_the_identity_question_offers_the_common_groups_then_more(region: str) -> None:
+    from dialogs.flow import identities_of
+
+    state = _start(region=region)
+    _, replies = step(state, Command(name="start", arg=region, today=IN_2025))
+    ids = [o.id for o in replies[-1].options]
+    groups = [i for i in ids if i.startswith("i:") and i[2:] in load_catalog().identities]
+    assert 1 <= len(groups) <= 8
+    assert groups[:2] == ["i:dibao", "i:dibao_edge"] or "i:dibao" in groups
+    assert {"i:more", "i:none", "i:done"} <= set(ids)
+    state, replies = _tap(state, "i:more")
+    everything = [o.id for o in replies[-1].options if o.id.startswith("i:")]
+    assert {f"i:{c}" for c in identities_of(load_catalog(), region)} <= set(everything)
+    assert "i:more" not in everything
+
+
+def test_a_group_behind_more_stays_marked_and_counts() -> None:
+    state = _start(region="shuangqing")
+    state, _ = _tap(state, "i:more")
+    state, replies = _tap(state, "i:released_prisoner")
+    marked = [o.id for o in replies[-1].options if o.selected]
+    assert marked == ["i:released_prisoner"]
+    state, replies = _tap(state, "i:done")
+    assert state.identities == ["released_prisoner"]
+    state, replies = _tap(state, "n:back")
+    marked = [o.id for o in replies[-1].options if o.selected]
+    assert marked == ["i:released_prisoner"]  # still in sight after back, with its ✓

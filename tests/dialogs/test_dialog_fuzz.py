@@ -34,6 +34,7 @@ OPTION_IDS = st.one_of(
             "i:done",
             "i:none",
             "i:unsure",
+            "i:more",
             "t:1",
             "t:2",
             "t:3",
@@ -177,11 +178,14 @@ def test_answer_screens_stay_valid(
     today = date(2025, 1, 15) + timedelta(days=offset)
     state = DialogState(lang=lang)
     state, replies = step(state, Command(name="start", arg=region, today=today))
+    state, replies = step(state, Choice(option="i:more", seq=state.seq, today=today))
     for code in identities:
         state, replies = step(state, Choice(option=f"i:{code}", seq=state.seq, today=today))
     scripted = [
         "i:done",
+        "c:tier",  # tier and history are assumed unless asked for
         "t:1",
+        "c:history",
         "h:no" if lapsed else "h:yes",
         f"y:{max(lapsed, 1)}",
         "p:0",

@@ -17,6 +17,7 @@ import pytest
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.render import render_reply
 from dialogs.rendering import LANGUAGES
+from dialogs.rendering.script import to_traditional
 from dialogs.replies import Reply
 from dialogs.state import DialogState
 from policies.catalog import LoadedPolicy, load_catalog
@@ -174,7 +175,7 @@ def test_every_comparison_figure_is_the_calculators(lang: str) -> None:
         text = _text(replies)
         for region in CATALOG.regions():
             name = CATALOG.latest(region).data.region.name
-            [line] = _view_lines(text, name)
+            [line] = _view_lines(text, _script(name, lang))
             expected = {e for e in _expected(region, code) if e is not None}
             assert set(_amounts(line, lang)) == expected, (code, region, line)
 
@@ -205,7 +206,7 @@ def test_newborn_comparison_is_the_calculators(lang: str) -> None:
     _, replies = _run("/compare newborn", lang=lang)
     text = _text(replies)
     for region in CATALOG.regions():
-        [line] = _view_lines(text, CATALOG.latest(region).data.region.name)
+        [line] = _view_lines(text, _name(region, lang))
         assert set(_amounts(line, lang)) == _expected_newborn(region), line
 
 
@@ -214,7 +215,7 @@ def test_ordinary_comparison_is_the_calculators(lang: str) -> None:
     _, replies = _run("/compare", "!x:ordinary", lang=lang)
     text = _text(replies)
     for region in CATALOG.regions():
-        [line] = _view_lines(text, CATALOG.latest(region).data.region.name)
+        [line] = _view_lines(text, _name(region, lang))
         assert set(_amounts(line, lang)) == _ordinary(region), line
 
 
@@ -256,3 +257,12 @@ def test_one_year_notice_per_message() -> None:
     text = _text(replies)
     assert text.count("未说明年份") == 1
     assert "2025年4月10日" in text and "2025年4月20日" in text
+
+
+def _script(name: str, lang: str) -> str:
+    """A data name as a reply in `lang` prints it (Traditional script in zh_Hant)."""
+    return to_traditional(name) if lang == "zh_Hant" else name
+
+
+def _name(region: str, lang: str) -> str:
+    return _script(CATALOG.latest(region).data.region.name, lang)

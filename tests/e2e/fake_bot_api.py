@@ -584,6 +584,12 @@ class FakeBotApi:
 
         self._cond = asyncio.Condition()
         self._closing = False
+        #: An outage in progress: nobody listens, and calls on open connections get 502.
+        self.down = False
+        self.outages: list[tuple[float, float]] = []  # (start, end), monotonic
+        self._outage_on: tuple[str, float] | None = None
+        self._site: web.TCPSite | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -627,11 +633,14 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
+        self._site = site
         self._port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
         """Release every held request (long polls, timeout faults) and stop the server."""
         self._closing = True
+        for task in list(self._background):
+            task.cancel()
         await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -828,6 +837,11 @@ class FakeBotApi:
             if (chat_id, mid) not in self._deleted
         ]
 
+    def sent_count(self, chat_id: int) -> int:
+        """How many messages the bot sent to the chat (no copies: cheap in a wait_for)."""
+        return sum(1 for mid in self._bot_message_ids.get(chat_id, [])
+                   if (chat_id, mid) not in self._deleted)
+
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """Any message (user's or bot's) in its current version, or ``None``."""
         found = self._live_message(chat_id, message_id)
@@ -917,6 +931,29 @@ class FakeBotApi:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def outage_on(self, method: str, seconds: float) -> None:
+        """The next call of ``method`` starts an outage of ``seconds``: it is answered 502,
+        then the port stops listening (connections refused), idle connections are closed,
+        held long polls and calls on still-open connections get 502 (not performed), and
+        after ``seconds`` the server listens on the same port again."""
+        self._outage_on = (self._canonical[method.lower()], seconds)
+
+    async def outage(self, seconds: float) -> None:
+        self.down = True
+        started = time.monotonic()
+        if self._site is not None:
+            await self._site.stop()  # new connections: refused
+        if self._runner is not None and self._runner.server is not None:
+            for connection in self._runner.server.connections:
+                connection.close()  # after its current response (idle ones: now)
+        await self._notify()  # long polls wake and answer 502
+        await asyncio.sleep(seconds)
+        if self._runner is not None and not self._closing:
+            self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+            await self._site.start()
+        self.down = False
+        self.outages.append((started, time.monotonic()))
+
     # ---------------------------------------------------------------- plumbing
 
     async def _notify(self) -> None:
@@ -992,6 +1029,24 @@ class FakeBotApi:
         if canonical is None:
             return await self._finish(call, _error_response(404, "Not Found"))
 
+        if self.down:
+            call.performed = False
+            call.fault = "502"
+            return await self._finish(
+                call, web.Response(status=502, text=_BAD_GATEWAY_BODY, content_type="text/html")
+            )
+        if self._outage_on is not None and self._outage_on[0] == canonical:
+            seconds = self._outage_on[1]
+            self._outage_on = None
+            self.down = True  # from this call on
+            task = asyncio.create_task(self.outage(seconds))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            call.performed = False
+            call.fault = "502"
+            return await self._finish(
+                call, web.Response(status=502, text=_BAD_GATEWAY_BODY, content_type="text/html")
+            )
         fault = self._take_fault(canonical, params)
         if fault is not None:
             call.fault = fault.kind
@@ -1280,6 +1335,7 @@ class FakeBotApi:
             await self._wait_until(
                 lambda: (
                     self._closing
+                    or self.down
                     or self._poll_generation != generation
                     or bool(self._deliverable())
                 ),
@@ -1287,6 +1343,8 @@ class FakeBotApi:
             )
         finally:
             self._waiting_polls -= 1
+        if self.down:
+            raise _ApiError(502, "Bad Gateway")
         if self._poll_generation != generation:
             raise _ApiError(
                 409,

@@ -151,3 +151,49 @@ async def test_a_button_press_is_acknowledged_even_when_its_work_fails(
     assert "12393" in last(api, CHAT)["text"]
     monkeypatch.undo()
     await still_serving(bot, api, CHAT)
+
+
+async def test_a_store_failure_after_delivery_gets_no_apology_and_is_repaired(
+    bot: BotRunner, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question reaches the user, then recording it fails: no apology for a message the
+    user already has, one admin notice however often it fails, and the next update starts
+    from what was really sent (the button on that question edits it in place)."""
+    import sqlite3
+
+    admin = 9002
+    api.add_chat(admin)
+    await bot.stop()
+    bot.admin_ids = frozenset({admin})
+    await bot.start()
+    assert bot.application is not None
+    store = bot.application.bot_data["helpdesk"].store
+    real = store.delivered
+    failing = True
+
+    async def delivered(*args: Any, **kwargs: Any) -> None:
+        if failing:
+            raise sqlite3.OperationalError("disk I/O error")
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "delivered", delivered)
+    await bot.say(CHAT, "/start changtu")
+    await bot.say(CHAT + 1, "/start changtu")
+    for chat in (CHAT, CHAT + 1):
+        [question] = api.sent_messages(chat)
+        assert "i:none" in option_data(question)  # the question, and no apology after it
+    assert len(api.sent_messages(admin)) == 1  # told once, not once per failure
+    assert "OperationalError" in api.sent_messages(admin)[0]["text"]
+
+    failing = False
+    question = last(api, CHAT)
+    await bot.click(CHAT, question["message_id"], "i:none")
+    assert len(api.sent_messages(CHAT)) == 1  # edited in place: the state was repaired
+    edited = last(api, CHAT)
+    assert edited["message_id"] == question["message_id"]
+    assert "i:none" not in option_data(edited)  # the next question, in its place
+    assert not await store.owed(str(CHAT))  # and nothing is sent again
+    # The other chat's record is written at the latest on a clean stop.
+    helpdesk = bot.application.bot_data["helpdesk"]
+    await helpdesk.repair_all()
+    assert not await store.owed()

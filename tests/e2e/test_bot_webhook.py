@@ -15,7 +15,7 @@ import aiohttp
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, build_application, counters_of
 from bot.settings import Settings
 from tests.e2e.conftest import TIMEOUTS, TODAY, TOKEN, WAIT
 from tests.e2e.fake_bot_api import FakeBotApi
@@ -94,6 +94,16 @@ async def test_webhook_registers_checks_the_secret_and_answers(
         sent = api.sent_messages(CHAT)
         assert len(sent) == 1  # only the update with the secret was answered
         assert "昌图县" in sent[0]["text"]  # the deep link preselected the region
+
+        # Telegram retries a webhook call it thinks failed: the same update_id again is
+        # recognised and not answered twice; the next update is answered as usual.
+        async with aiohttp.ClientSession() as session:
+            for update_id in (2, 3):
+                async with session.post(url, json=_start_update(update_id),
+                                        headers=headers) as again:
+                    assert again.status == 200
+        await api.wait_for(lambda a: len(a.sent_messages(CHAT)) == 2, timeout=WAIT)
+        assert counters_of(application).replayed_updates == 1
     finally:
         await application.updater.stop()
         await application.stop()
