@@ -96,6 +96,9 @@ class Catalog:
     policies: list[LoadedPolicy]
     region_names: dict[str, str] = field(default_factory=dict)  # normalised name -> slug
     identity_names: dict[str, str] = field(default_factory=dict)  # normalised label -> code
+    # Per-catalog memo of derived, immutable things (cited sources, named identities), so a
+    # quote does not rebuild them; keyed by (kind, region, year, ...).
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     def regions(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -104,9 +107,14 @@ class Catalog:
         return list(seen)
 
     def policies_for(self, slug: str) -> list[LoadedPolicy]:
-        return sorted(
-            (p for p in self.policies if p.slug == slug), key=lambda p: p.data.insurance_year
-        )
+        """The region's notices, oldest insurance year first."""
+        key = ("policies_for", slug)
+        found: list[LoadedPolicy] | None = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = sorted(
+                (p for p in self.policies if p.slug == slug), key=lambda p: p.data.insurance_year
+            )
+        return list(found)
 
     def latest(self, slug: str) -> LoadedPolicy:
         return self.policies_for(slug)[-1]

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,10 +32,10 @@ from dialogs.rendering import (
 from dialogs.rendering.script import to_traditional
 from policies.catalog import LoadedPolicy, load_catalog
 from policies.engine import QuoteInputError, quote
+from policies.quote.notes import NoteCode
 from policies.result import Note, QuoteRequest, QuoteResult, Source, Status
 
 CATALOG = load_catalog()
-ENGINE = Path(__file__).resolve().parents[2] / "policies" / "engine.py"
 TAG = re.compile(r"</?(b|i|u|s|code|pre|a|blockquote)\b[^>]*>")
 
 
@@ -177,11 +176,10 @@ def test_every_note_code_in_the_grid_has_a_sentence() -> None:
 
 
 def test_every_note_code_the_engine_can_emit_has_a_sentence() -> None:
-    """Read the engine's source: a new `ctx.note("code", ...)` fails here even before any
-    grid case reaches it."""
-    source = ENGINE.read_text("utf-8")
-    codes = set(re.findall(r"\.note\(\s*\"([a-z_0-9]+)\"", source))
-    assert codes, "the engine's note() calls were not found; update this test"
+    """The engine's note codes are an enum (policies.quote.notes.NoteCode): a new member
+    fails here even before any grid case reaches it."""
+    codes = {code.value for code in NoteCode}
+    assert codes, "the engine's note codes were not found; update this test"
     assert codes - note_codes() == set()
 
 
