@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test chat bot web lint typecheck pytest bench i18n check clean lock
 
-LOCK := requirements.lock
+LOCK := requirements.txt
 
 # The lock pins every runtime and test dependency (and pip/setuptools themselves) to what CI
 # last tested, so a new upstream release never turns a fresh clone red.
@@ -25,7 +25,7 @@ lock:
 	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
 	.lock-venv/bin/pip install --quiet -e '.[test]'
 	{ echo "# pip constraints: every package a fresh clone installs, pinned. Made by \`make lock\`;"; \
-	  echo "# used by the Makefile as \`pip install -c requirements.lock -e '.[test]'\`."; \
+	  echo "# used by the Makefile as \`pip install -c requirements.txt -e '.[test]'\`."; \
 	  .lock-venv/bin/pip freeze --all --exclude-editable; } > $(LOCK)
 	rm -rf .lock-venv
 
