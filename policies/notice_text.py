@@ -18,17 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-_CN_DIGITS: Final = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+from policies.chinese_numerals import parse_chinese_int
+
 _CN: Final = "[一二三四五六七八九十]{1,3}"
 
 # (kind, pattern): the first group is the number. Order matters: "(一)" before "(1)".
@@ -51,11 +42,8 @@ _PUNCTUATION: Final = set("，。；：,.;:！？")
 
 
 def cn_number(text: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23 (what clause labels use)."""
-    if "十" not in text:
-        return _CN_DIGITS.get(text, 0) if len(text) == 1 else 0
-    tens, _, ones = text.partition("十")
-    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23 (what clause labels use); 0 for no number."""
+    return parse_chinese_int(text) or 0
 
 
 @dataclass
