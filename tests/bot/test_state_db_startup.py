@@ -17,7 +17,7 @@ import pytest
 from bot import store as store_module
 from bot.cli import main
 from bot.store import StateStore, StoreError
-from bot.telegram_command import EXIT_STATE_DB
+from bot.telegram.command import EXIT_STATE_DB
 from dialogs.state import DialogState
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_0123456789abc"

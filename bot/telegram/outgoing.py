@@ -13,9 +13,9 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callback_data
-from bot.splitting import split_message
-from bot.ui_text import plain_text_label
+from bot.telegram import callback_data
+from bot.telegram.splitting import split_message
+from bot.telegram.ui_text import plain_text_label
 from dialogs.render import render_reply, render_short_reply
 from dialogs.replies import Reply
 
@@ -57,7 +57,7 @@ def _keyboard(
         for row in rows
     ]
     if plain_text_button:
-        # Under the answer: the paste-ready version for WeChat/SMS (see bot.handlers).
+        # Under the answer: the paste-ready version for WeChat/SMS (see bot.telegram.handlers).
         buttons.append(
             [
                 InlineKeyboardButton(
