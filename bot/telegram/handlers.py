@@ -33,7 +33,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.health import Counters
-from bot.store import KEEP, StateStore
+from bot.store import KEEP, Store
 from bot.telegram import callback_data
 from bot.telegram.conversations import key_of
 from bot.telegram.outgoing import (
@@ -139,7 +139,7 @@ class Helpdesk:
 
     def __init__(
         self,
-        store: StateStore,
+        store: Store,
         today: Callable[[], date],
         admin_ids: frozenset[int] = frozenset(),
         *,
