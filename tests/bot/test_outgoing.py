@@ -72,10 +72,10 @@ def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
     assert keyboard(3, [], "en", plain_text_button=False) is None
 
 
-def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_labelled() -> None:
-    """昌图 orphan, lapsed two years, in English, on a date no notice governs: the warning and
-    the full reference answer do not fit one message, so the bot sends two; nothing is cut
-    from the reference for the warning's sake."""
+def test_a_no_notice_answer_is_one_message_with_the_warning_first_and_every_line_labelled() -> None:
+    """昌图 orphan, lapsed two years, in English, on a date no notice governs: the warning, then
+    the compact reference (issue 10 §4; the whole answer again took a second message), in one
+    message with the buttons; every reference line labelled."""
     today = date(2026, 11, 25)
     state = DialogState(lang="en")
     state, _ = step(state, Command(name="start", arg="changtu", today=today))
@@ -84,17 +84,15 @@ def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_
     [answer] = replies
     assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
     [rendered] = render_step(replies)
-    messages = rendered.messages
-    assert len(messages) == 2
-    assert [m.keyboard is not None for m in messages] == [False, True]
-    for message in messages:
-        assert len(message.text) <= 4096
-        parse_html(message.text)
-    first = html_to_text(messages[0].text)
-    assert first.startswith("昌图县") and "No notice on file governs" in first.split("\n")[1]
+    [message] = rendered.messages
+    assert message.keyboard is not None and len(message.text) <= 4096
+    parse_html(message.text)
+    text = html_to_text(message.text)
+    assert text.startswith("昌图县") and "No notice on file governs" in text.split("\n")[1]
     label = "[2025 rules, reference only]"
-    later = [line for line in html_to_text(messages[1].text).splitlines() if line.strip()]
+    _, _, reference = text.partition("These are not this year's rules.")
+    later = [line for line in reference.splitlines() if line.strip()]
     assert later and all(line.startswith(label) for line in later)
-    # the reference is what it renders as a reply of its own: no detail was dropped
+    # the reference is what it renders as a reply of its own
     [alone] = render(answer.model_copy(update={"blocks": answer.blocks[1:]})).messages
-    assert alone.text in "\n\n".join(m.text for m in messages)
+    assert alone.text in message.text
