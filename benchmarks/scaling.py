@@ -47,9 +47,23 @@ async def sqlite_store(directory: Path) -> AsyncIterator[Backend]:
     yield sqlite_backend(directory)
 
 
+@asynccontextmanager
+async def postgresql_store(directory: Path) -> AsyncIterator[Backend]:
+    """A throwaway PostgreSQL server from the Debian binaries (the tests' tests/postgres.py:
+    initdb in a temporary folder, 127.0.0.1 only, no fsync), one per leg."""
+    from tests.postgres import Server
+
+    server = Server()
+    await asyncio.to_thread(server.start)
+    try:
+        yield Backend("postgresql", await asyncio.to_thread(server.fresh_database))
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
 def backends() -> dict[str, BackendFactory]:
     """The stores a leg can run on, by name."""
-    return {"sqlite": sqlite_store}
+    return {"sqlite": sqlite_store, "postgresql": postgresql_store}
 
 
 @dataclass(frozen=True)
@@ -63,10 +77,7 @@ class Leg:
 
 
 def default_legs() -> list[Leg]:
-    legs = [Leg("sqlite", 1)]
-    if "postgresql" in backends():
-        legs += [Leg("postgresql", n) for n in (1, 2, 4)]
-    return legs
+    return [Leg("sqlite", 1), *(Leg("postgresql", n) for n in (1, 2, 4))]
 
 
 async def run_leg(leg: Leg, users: int, workdir: Path, *, warmup: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot import database_url
 from bot.cli import build_parser
 from bot.telegram_command import _webhook_problems
 
@@ -77,7 +78,9 @@ def test_every_worker_runs_on_the_one_postgresql_database() -> None:
     urls = {_interpolate(_service(n)["environment"]["YIBAO_DATABASE_URL"], env)
             for n in (*TELEGRAM, *WEB)}
     assert len(urls) == 1
-    url = urlsplit(urls.pop())
+    text = urls.pop()
+    assert database_url.parse(text).scheme == "postgresql"  # one the store accepts
+    url = urlsplit(text)
     postgres = _service("postgres")["environment"]
     assert url.scheme == "postgresql" and url.hostname == "postgres" and url.port == 5432
     assert url.username == postgres["POSTGRES_USER"] and url.path == f"/{postgres['POSTGRES_DB']}"
