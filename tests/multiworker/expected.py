@@ -14,7 +14,7 @@ from datetime import date
 
 from benchmarks.expected import _buttons, script_event
 from benchmarks.scenarios import Script
-from bot.outgoing import render_step
+from bot.telegram.outgoing import render_step
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.render import render_reply
 from dialogs.replies import Reply

@@ -33,7 +33,7 @@ from benchmarks.expected import expected_messages
 from benchmarks.scenarios import Script, scripts
 from benchmarks.world import BenchApi, Driver, User
 from bot.clock import today_in_china
-from bot.conversations import conversation_key
+from bot.telegram.conversations import conversation_key
 from tests.multiworker.dispatcher import AlternatingDispatcher, DispatchStats, Upstream
 from tests.multiworker.expected import telegram_final_state
 from tests.multiworker.stored import stored_states

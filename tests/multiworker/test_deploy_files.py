@@ -15,7 +15,7 @@ import yaml
 
 from bot import database_url
 from bot.cli import build_parser
-from bot.telegram_command import _webhook_problems
+from bot.telegram.command import _webhook_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM = ("telegram-1", "telegram-2")

@@ -19,7 +19,7 @@ from tests.multiworker.telegram_world import TelegramReport, run_telegram
 
 CONVERSATIONS = 30
 
-# Today's Telegram adapter (bot/handlers.py) reads a conversation, steps it, and commits the
+# Today's Telegram adapter (bot/telegram/handlers.py) reads a conversation, steps it, and commits the
 # new state with the messages it owes; then it sends what the store says is owed, first for
 # the conversation's previous steps. With two workers that last part races: the next update
 # reaches the other worker before the first has recorded its message as delivered, and the
@@ -64,7 +64,12 @@ async def test_webhook_workers_end_every_conversation_where_one_worker_would(
     assert report.errors_in_logs == [], report.summary()
 
 
-@pytest.mark.parametrize(("backend_name", "workers"), _cases(2))
+# PostgreSQL only: killing one of two workers on a SQLite file leaves one process on it,
+# which is what SQLite is for; and after the kill no race is left to fail on, so on SQLite
+# this passes in some runs and fails in others.
+@pytest.mark.parametrize("workers", [2])
+@pytest.mark.parametrize("backend_name", ["postgresql"])
+@NOT_YET_ORDERED
 async def test_a_webhook_worker_killed_mid_run_leaves_its_work_to_the_others(
     backend_name: str, workers: int, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
