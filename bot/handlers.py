@@ -47,10 +47,11 @@ from bot.outgoing import (
     render_step,
 )
 from bot.sender import EditResult, RetryPolicy, Sender
-from bot.store import KEEP, Store
+from bot.store import KEEP, Change, Conversation, Store
 from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
+from dialogs.state import DialogState
 
 log = logging.getLogger("bot.handlers")
 
@@ -340,16 +341,25 @@ class Helpdesk:
     async def _dialog(self, bot: Bot, origin: Origin, event: Event) -> None:
         await self._repair(origin.key)
         await self.deliver_owed(bot, origin.key)  # a previous step's, left by a crash
-        conversation = await self.store.get(origin.key)
-        state, replies = step(conversation.state, event)
-        rendered = render_step(replies)
         forget = isinstance(event, Command) and event.name == "forget"
-        owed = _plan(origin, rendered, conversation.question_message_id)
-        # /forget deletes everything about this chat, as promised, in the same transaction.
-        await self.store.commit(
-            origin.key, None if forget else state, event_id=origin.update_id,
-            owed=[d.to_json() for d in owed], forget=forget,
-        )
+        state, rendered = DialogState(), list[Rendered]()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state, rendered
+            state, replies = step(conversation.state, event)
+            rendered = render_step(replies)
+            owed = _plan(origin, rendered, conversation.question_message_id)
+            # /forget deletes everything about this chat, as promised, in the same step.
+            return Change(None if forget else state, owed=[d.to_json() for d in owed],
+                          forget=forget)
+
+        # Read, step and write under the conversation's lock: another worker's update of this
+        # conversation is applied before or after this one, never on the same old state.
+        if await self.store.apply(origin.key, decide, event_id=origin.update_id) is None:
+            log.info("update %s was applied already (by another worker); not again",
+                     origin.update_id)
+            await self.deliver_owed(bot, origin.key)
+            return
         log.info(
             "conversation step: event=%s stage=%s replies=%s",
             event.kind, state.stage.value, ",".join(r.kind for r in rendered),
