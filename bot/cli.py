@@ -30,6 +30,7 @@ COMMANDS: Final[tuple[str, ...]] = (
     "bot.chat_command",
     "bot.telegram_command",
     "bot.link_command",
+    "bot.store_command",
     "bot.web.command",
 )
 

@@ -97,9 +97,15 @@ class Store(ABC):
     # -- lifecycle ------------------------------------------------------------------------
 
     @abstractmethod
-    async def open(self) -> None:
-        """Connect, creating the database's schema or migrating it to the current version;
+    async def open(self, *, migrate: bool = True) -> None:
+        """Connect and (unless `migrate` is False: `yibao store migrate` reads the version
+        first) create the database's schema or migrate it to the current version;
         idempotent. StoreError when the database cannot be used."""
+
+    @abstractmethod
+    async def migrate(self) -> list[int]:
+        """Apply the migrations the database lacks (bot.store.migrations), in order, in one
+        transaction; the versions applied."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -117,7 +123,7 @@ class Store(ABC):
 
     @abstractmethod
     async def schema_version(self) -> int:
-        """The schema version the database is at (bot.store.migrations)."""
+        """The schema version the database is at (bot.store.migrations; 0: empty)."""
 
     # -- conversations --------------------------------------------------------------------
 

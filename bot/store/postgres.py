@@ -73,7 +73,7 @@ class PostgresStore(Store):
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         if self._pool is not None:
             return
         pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
@@ -84,8 +84,9 @@ class PostgresStore(Store):
         )
         try:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-            async with pool.connection() as db:
-                await _migrate(db, self.where)
+            if migrate:
+                async with pool.connection() as db:
+                    await _migrate(db, self.where)
         except StoreError:
             await pool.close()
             raise
@@ -120,6 +121,13 @@ class PostgresStore(Store):
     async def schema_version(self) -> int:
         async with self._get_pool().connection() as db:
             return await _version(db)
+
+    async def migrate(self) -> list[int]:
+        try:
+            async with self._get_pool().connection() as db:
+                return await _migrate(db, self.where)
+        except psycopg.Error as err:
+            raise StoreError(_explain(self.where, err)) from err
 
     # -- conversations --------------------------------------------------------------------
 
@@ -333,20 +341,28 @@ async def _scalar(db: Connection, query: LiteralString) -> int:
 
 
 async def _version(db: Connection) -> int:
+    if not await _scalar(db, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = "
+                             "current_schema() AND tablename = 'schema_version'"):
+        return 0
+    return await _recorded(db)
+
+
+async def _recorded(db: Connection) -> int:
     return await _scalar(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version")
 
 
-async def _migrate(db: Connection, where: str) -> None:
+async def _migrate(db: Connection, where: str) -> list[int]:
     """Bring the database to migrations.LATEST in one transaction, under an advisory lock (a
     second worker starting at the same time waits, then finds nothing left to do)."""
     async with db.transaction():
         await db.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                          (LOCK_NAMESPACE, MIGRATION_LOCK))
         await db.execute(migrations.VERSION_TABLE_POSTGRES)
-        current = await _version(db)
+        current = await _recorded(db)
         problem = migrations.too_new(current, where)
         if problem:
             raise StoreError(problem)
+        applied = []
         for migration in migrations.pending(current):
             for statement in migration.postgres:
                 await db.execute(statement.encode())
@@ -355,6 +371,8 @@ async def _migrate(db: Connection, where: str) -> None:
                 "VALUES (%s, %s, %s)",
                 (migration.version, migration.description, time.time()),
             )
+            applied.append(migration.version)
+    return applied
 
 
 def _explain(where: str, err: BaseException) -> str:

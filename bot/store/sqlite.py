@@ -92,13 +92,15 @@ class SqliteStore(Store):
         self._inline: sqlite3.Connection | None = None  # the event loop's
         self._writes = 0
         self._checkpoint: asyncio.Future[None] | None = None
+        self._migrate_at_open = True
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         """Open the database (creating file and schema if needed); idempotent."""
         if self._executor is not None:
             return
+        self._migrate_at_open = migrate
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-store")
         try:
             await self._in_worker(self._connect)
@@ -156,6 +158,12 @@ class SqliteStore(Store):
 
     async def schema_version(self) -> int:
         return await self._in_worker(lambda: _version(self._db()))
+
+    async def migrate(self) -> list[int]:
+        try:
+            return await self._in_worker(lambda: _migrate(self._db(), str(self.path)))
+        except sqlite3.Error as err:
+            raise StoreError(_explain(self.path, err)) from err
 
     # -- inbox and outbox (exactly-once across crashes) -----------------------------------
 
@@ -289,7 +297,8 @@ class SqliteStore(Store):
             # once written); only a power cut may lose the last commits.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA secure_delete=ON")
-            _migrate(connection, str(self.path))
+            if self._migrate_at_open:
+                _migrate(connection, str(self.path))
         except BaseException:
             connection.close()
             raise
@@ -476,19 +485,28 @@ def _apply(
 
 
 def _version(db: sqlite3.Connection) -> int:
+    """The version recorded; a file from before versions (its tables, no record) is at 1."""
+    def exists(table: str) -> bool:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          (table,)).fetchone() is not None
+
+    if not exists("schema_version"):
+        return 1 if exists("conversations") else 0
     (version,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-    return int(version)
+    return int(version) or (1 if exists("conversations") else 0)
 
 
-def _migrate(db: sqlite3.Connection, where: str) -> None:
+def _migrate(db: sqlite3.Connection, where: str) -> list[int]:
     """Bring the file to migrations.LATEST, in one transaction (another process starting at
     the same time waits at BEGIN IMMEDIATE, then finds nothing left to do)."""
     with _transaction(db):
         db.execute(migrations.VERSION_TABLE_SQLITE)
-        current = _version(db)
+        # what is recorded: version 1's statements are harmless on a file from before versions
+        (current,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
         problem = migrations.too_new(current, where)
         if problem:
             raise StoreError(problem)
+        applied = []
         for migration in migrations.pending(current):
             for statement in migration.sqlite:
                 db.execute(statement)
@@ -496,6 +514,8 @@ def _migrate(db: sqlite3.Connection, where: str) -> None:
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, time.time()),
             )
+            applied.append(migration.version)
+    return applied
 
 
 def _owed(db: sqlite3.Connection, key: str | None) -> list[Owed]:
