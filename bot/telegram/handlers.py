@@ -33,7 +33,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.health import Counters
-from bot.store import KEEP, Change, Conversation, Store
+from bot.store import KEEP, Change, Conversation, Owed, Store
 from bot.telegram import callback_data
 from bot.telegram.conversations import key_of
 from bot.telegram.outgoing import (
@@ -369,16 +369,29 @@ class Helpdesk:
             await self._scrub()
 
     async def deliver_owed(self, bot: Bot, key: str) -> None:
-        """Send (or edit in) what the conversation is owed, oldest first; never raises."""
-        try:
-            owed = await self.store.owed(key)
-        except Exception as err:
-            log.error("could not read the messages owed: %s", type(err).__name__)
-            return
+        """Send (or edit in) what the conversation is owed, oldest first; never raises.
+
+        The messages are claimed first (Store.claim_owed): while another worker delivers
+        this conversation's messages, this one leaves them, and what is owed after them, to
+        it, so they go out in order and once; the claim is renewed to take what was owed
+        meanwhile, until nothing is left."""
         sender = self.sender(bot)
+        token: str | None = None
+        while True:
+            try:
+                claim = await self.store.claim_owed(key, token)
+            except Exception as err:
+                log.error("could not read the messages owed: %s", type(err).__name__)
+                return
+            token = claim.token
+            # (an entry in _unsaved_ids was sent; only its record is missing)
+            owed = [entry for entry in claim.owed if entry.id not in self._unsaved_ids]
+            if not owed:
+                return
+            await self._deliver(bot, sender, key, owed)
+
+    async def _deliver(self, bot: Bot, sender: Sender, key: str, owed: list[Owed]) -> None:
         for entry in owed:
-            if entry.id in self._unsaved_ids:
-                continue  # sent; only its record is missing
             try:
                 delivery = Delivery.from_json(entry.payload)
             except (ValueError, KeyError, TypeError) as err:
@@ -436,13 +449,16 @@ class Helpdesk:
         except Exception as err:  # retried by the next /forget or retention run
             log.warning("could not truncate the WAL after /forget: %s", type(err).__name__)
 
-    async def recover(self, application: Any) -> None:
-        """After a crash: deliver every owed message, then queue the unfinished updates (in
-        arrival order, before anything new is fetched)."""
+    async def recover(self, application: Any, *, at_start: bool = True) -> None:
+        """After a crash (`at_start`), and every SWEEP_SECONDS while running (another worker
+        may have died): deliver every owed message no live worker holds, then queue the
+        unfinished updates no live worker holds (in arrival order, before anything new is
+        fetched)."""
         bot = application.bot
         keys = list(dict.fromkeys(entry.key for entry in await self.store.owed()))
-        if keys:
+        if keys and at_start:
             log.info("after a restart: delivering what %d conversation(s) were owed", len(keys))
+        if keys:
             turns = asyncio.Semaphore(16)
 
             async def one(key: str) -> None:
@@ -450,10 +466,10 @@ class Helpdesk:
                     await self.deliver_owed(bot, key)
 
             await asyncio.gather(*(one(key) for key in keys))
-        unfinished = await self.store.unfinished()
+        unfinished = await self.store.claim_unfinished()
         if unfinished:
-            log.info("after a restart: %d update(s) received and not finished",
-                     len(unfinished))
+            log.info("%s: %d update(s) received and not finished", "after a restart"
+                     if at_start else "taken over from a worker that stopped", len(unfinished))
         for update_id, payload in unfinished:
             try:
                 update = Update.de_json(json.loads(payload), bot)
