@@ -45,18 +45,9 @@ async def test_web_workers_end_every_conversation_where_one_worker_would(
     assert report.errors_in_logs == [], report.summary()
 
 
-# The web chat reads the conversation, steps it and writes it back (bot/web/chat.py), under
-# a lock that holds within one process only: a double tap reaching two workers is stepped
-# twice from the same old state, and one step is lost (11 of 30 conversations on
-# PostgreSQL). `Store.apply` (the read-modify-write under the conversation's lock) is there;
-# until the web uses it this fails. Strict: the day it passes, the mark goes.
-WEB_NOT_YET_ORDERED = pytest.mark.xfail(
-    reason="issue 13: the web chat still reads and writes without the store's conversation "
-    "lock", strict=True)
-
-
+# Before the web chat stepped through `Store.apply` (the read-modify-write under the
+# conversation's lock) this lost a step in 11 of 30 conversations on PostgreSQL.
 @pytest.mark.parametrize("backend_name", ["postgresql"])
-@WEB_NOT_YET_ORDERED
 async def test_two_requests_of_one_visitor_at_once_are_applied_one_after_the_other(
     backend_name: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
