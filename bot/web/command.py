@@ -35,6 +35,11 @@ def server_options(forwarded_allow_ips: str = "127.0.0.1") -> dict[str, Any]:
         "forwarded_allow_ips": forwarded_allow_ips,
         "server_header": False,
         "log_config": None,
+        # Named, not "auto": uvicorn would switch to httptools and uvloop wherever they happen
+        # to be installed, and the two servers of the benchmark must not differ in that. The
+        # lock installs neither (README "Performance": measured, not adopted).
+        "http": "h11",
+        "loop": "asyncio",
     }
 
 

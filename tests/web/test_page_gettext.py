@@ -33,6 +33,7 @@ def reference_render(name: str, lang: str, **context: Any) -> str:
 
 REPLY = WebReply(kind="answer", html=Markup("<p>x</p>"),
                  rows=[[Button("i:dibao", "低保 <b>")]], columns=2, seq=3,
+                 buttons_html=Markup('<button name="option" value="i:dibao">低保 &lt;</button>'),
                  plain="短 <script>", full_plain="全 <script>")
 
 
