@@ -45,7 +45,7 @@ from bot.request import DeliveryAwareRequest
 from bot.retention import Retention
 from bot.sender import RetryPolicy
 from bot.settings import Settings
-from bot.store import StateStore
+from bot.store import connect
 from bot.ui_text import command_description
 from dialogs.engine import COMMANDS
 
@@ -99,7 +99,7 @@ def build_application(
     `retry_scale` runs the resend backoff and window on a faster clock (tests only)."""
     timeouts = timeouts or Timeouts()
     quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
-    store = StateStore(settings.state_db)
+    store = connect(settings.store_database)
     counters = Counters()
     retry = RetryPolicy(window=settings.reply_window_seconds)
     if retry_scale != 1.0:

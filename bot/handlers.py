@@ -47,7 +47,7 @@ from bot.outgoing import (
     render_step,
 )
 from bot.sender import EditResult, RetryPolicy, Sender
-from bot.store import KEEP, StateStore
+from bot.store import KEEP, Store
 from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
@@ -139,7 +139,7 @@ class Helpdesk:
 
     def __init__(
         self,
-        store: StateStore,
+        store: Store,
         today: Callable[[], date],
         admin_ids: frozenset[int] = frozenset(),
         *,
