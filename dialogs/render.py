@@ -237,7 +237,9 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
-_ANSWERS: Final = _ByIdentity(256)  # entries keep their results (~22 KB each) alive
+# entries keep their results (~22 KB each) alive, so no more than the quotes' own 256 are
+# (README "Privacy"); a question's full and short texts are two entries
+_ANSWERS: Final = _ByIdentity(256)
 
 
 def _label(option: Option, lang: str) -> str:
@@ -253,6 +255,13 @@ def render_reply(reply: Reply, markup: Markup) -> RenderedReply:
     columns = max(1, reply.columns)
     rows = [labels[i : i + columns] for i in range(0, len(labels), columns)]
     return RenderedReply(kind=reply.kind, text=text, buttons=rows, seq=reply.seq)
+
+
+def render_paste_ready(reply: Reply) -> str:
+    """What a person pastes into WeChat or an SMS: an answer as its short paragraph, any other
+    reply as its whole plain text. Telegram's "plain text" button and the web's copy button
+    both give this, so the two adapters cannot drift apart."""
+    return render_short_reply(reply) or render_reply(reply, "text").text
 
 
 def render_short_reply(reply: Reply, markup: Markup = "text") -> str | None:

@@ -22,7 +22,7 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup, escape
 
-from dialogs.render import render_reply, render_short_reply
+from dialogs.render import render_paste_ready, render_reply
 from dialogs.rendering import Lang, normalise_lang, translations
 from dialogs.replies import Block, Reply
 
@@ -79,13 +79,10 @@ def render_web(reply: Reply, full_plain: bool = False) -> WebReply:
     """One dialog reply for a page; the whole answer as plain text too when `full_plain`
     (the full-answer page shows it; the chat page does not, and it is a second render)."""
     html = render_reply(reply, "html")
-    plain = full = None
-    if reply.kind == "answer":
-        # the same text as Telegram's "plain text" button: the short answer, one SMS long
-        plain = render_short_reply(reply)
-        if plain is None or full_plain:
-            full = render_reply(reply, "text").text
-            plain = plain or full
+    answer = reply.kind == "answer"
+    # the same text as Telegram's "plain text" button: the short answer, one SMS long
+    plain = render_paste_ready(reply) if answer else None
+    full = render_reply(reply, "text").text if answer and full_plain else None
     return WebReply(
         kind=html.kind,
         html=paragraphs(html.text),

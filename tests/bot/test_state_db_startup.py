@@ -17,7 +17,7 @@ import pytest
 from bot.cli import main
 from bot.store import SqliteStore, StoreError
 from bot.store import sqlite as store_module
-from bot.telegram_command import EXIT_STATE_DB
+from bot.telegram.command import EXIT_STATE_DB
 from dialogs.state import DialogState
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_0123456789abc"

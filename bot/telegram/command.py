@@ -94,10 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     from telegram.error import InvalidToken
 
-    from bot.app import ALLOWED_UPDATES, build_application, serve_polling
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
     from bot.store import StoreError
+    from bot.telegram.app import ALLOWED_UPDATES, build_application, serve_polling
 
     try:
         settings = Settings.from_env()
