@@ -1,5 +1,6 @@
-"""The page templates' own gettext (bot/web/rendering.py) renders exactly what Jinja's
-newstyle gettext renders: the same translations, the same escaping of their variables."""
+"""The web adapter's fast paths give what the slow ones gave: the page templates' own gettext
+(bot/web/rendering.py) renders exactly what Jinja's newstyle gettext renders (the same
+translations, the same escaping of their variables), and the CSRF token is the HMAC."""
 
 from __future__ import annotations
 
@@ -49,3 +50,16 @@ def test_the_chat_page_is_what_jinjas_gettext_renders(lang: str, notice: str | N
     assert render_page("expired.j2", lang) == reference_render("expired.j2", lang)
     assert render_page("answer.j2", lang, reply=REPLY, region=None) == reference_render(
         "answer.j2", lang, reply=REPLY, region=None)
+
+
+def test_the_csrf_token_is_hmac_sha256_of_the_session_id() -> None:
+    import hashlib
+    import hmac
+
+    from bot.web import session
+
+    for sid in (session.new_session_id(), session.new_session_id(), "x" * 100, ""):
+        expected = hmac.new(sid.encode(), b"yibao-web-csrf", hashlib.sha256).hexdigest()[:32]
+        assert session.csrf_token(sid) == expected
+    assert session.csrf_ok("a" * 43, session.csrf_token("a" * 43))
+    assert not session.csrf_ok("a" * 43, session.csrf_token("b" * 43))
