@@ -245,7 +245,9 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
-_ANSWERS: Final = _ByIdentity(256)  # entries keep their results (~22 KB each) alive
+# entries keep their results (~22 KB each) alive, so no more than the quotes' own 256 are
+# (README "Privacy"); a question's full and short texts are two entries
+_ANSWERS: Final = _ByIdentity(256)
 
 
 def _label(option: Option, lang: str) -> str:
@@ -278,9 +280,16 @@ def render_short_reply(reply: Reply, markup: Markup = "text") -> str | None:
     if answer is None:
         return None
     reference = next((b for b in reply.blocks if b.template == "reference_answer"), None)
-    return render_short(
-        answer.params["result"],
-        reply.lang,
-        markup,
-        reference=reference.params["result"] if reference is not None else None,
+    result: QuoteResult = answer.params["result"]
+    reference_result: QuoteResult | None = (
+        reference.params["result"] if reference is not None else None
     )
+    # remembered like the full answer's text, by the results' identity: the web page shows
+    # the short answer with every answer (it was ~60 % of rendering one there)
+    key = ("short", reply.lang, markup)
+    objects = (result, reference_result)
+    text = _ANSWERS.get(key, objects)
+    if text is None:
+        text = render_short(result, reply.lang, markup, reference=reference_result)
+        _ANSWERS.put(key, objects, text)
+    return text
