@@ -10,11 +10,15 @@ rewrite the scripts.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 from bot.terminal.chat import run_chat
+from tests.policies.two_years import two_year_catalog
 
 DIRECTORY = Path(__file__).parent / "transcripts"
 LANGS = ("zh_Hans", "zh_Hant", "en")
@@ -26,6 +30,7 @@ class Scenario:
     today: date
     lines: dict[str, list[str]]  # per language ("@<action>" presses are the same everywhere)
     region: str | None = None
+    two_years: bool = False  # the test-only 昌图 2026 notice is on file beside 2025
 
 
 def _same(lines: list[str]) -> dict[str, list[str]]:
@@ -63,9 +68,11 @@ SCENARIOS = [
         "changtu-correction",
         date(2025, 1, 10),
         {
-            "zh_Hans": ["什么是低保边缘家庭？", "昌图 低保户", "不对，是低保边缘户", "1", "今天"],
-            "zh_Hant": ["什麼是低保邊緣家庭？", "昌圖 低保戶", "不對，是低保邊緣戶", "1", "今天"],
-            "en": ["what is dibao edge?", "changtu, dibao", "no, dibao edge", "1", "today"],
+            "zh_Hans": ["什么是低保边缘家庭？", "昌图 低保户", "不对，是低保边缘户", "@d:today",
+                        "今天"],
+            "zh_Hant": ["什麼是低保邊緣家庭？", "昌圖 低保戶", "不對，是低保邊緣戶", "@d:today",
+                        "今天"],
+            "en": ["what is dibao edge?", "changtu, dibao", "no, dibao edge", "@d:today", "today"],
         },
     ),
     # 科左后旗: newborn by buttons, then the whole question in one message.
@@ -112,9 +119,13 @@ SCENARIOS = [
         "shuangqing-free-text",
         date(2025, 6, 1),
         {
-            "zh_Hans": ["双清区 刑满释放人员 今天交", "去年没参保", "1"],
-            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "去年沒參保", "1"],
-            "en": ["shuangqing, released prisoner, paying today", "not insured last year", "1"],
+            "zh_Hans": ["双清区 刑满释放人员 今天交", "去年没参保", "1年"],
+            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "去年沒參保", "1年"],
+            "en": [
+                "shuangqing, released prisoner, paying today",
+                "not insured last year",
+                "1 year",
+            ],
         },
     ),
     # 丰都县栗子乡: a college student, 一档 assumed and 二档 priced, then 二档 chosen; 低保 一档
@@ -151,19 +162,47 @@ SCENARIOS = [
         date(2026, 11, 25),
         _same(["@r:fengdu-lizi", "@i:none", "@d:today"]),
     ),
+    # 昌图县 with its 2026 notice on file too (test data): on 2025-10-15 both years take
+    # payment, so the year is the one question; 2025 chosen (late: the wait outlasts the
+    # year), then corrected to 2026 in words.
+    Scenario(
+        "changtu-two-years",
+        date(2025, 10, 15),
+        {
+            "zh_Hans": ["昌图县低保边缘户，今天交", "@iy:2025", "不对，交2026年的"],
+            "zh_Hant": ["昌圖縣低保邊緣戶，今天交", "@iy:2025", "不對，交2026年的"],
+            "en": [
+                "changtu, dibao edge, paying today",
+                "@iy:2025",
+                "no, for the 2026 insurance year",
+            ],
+        },
+        two_years=True,
+    ),
 ]
+
+
+@contextmanager
+def _catalog(scenario: Scenario) -> Iterator[None]:
+    """The dialog's catalog for the scenario (the terminal chat loads the shipped one)."""
+    if not scenario.two_years:
+        yield
+        return
+    with mock.patch("dialogs.engine.load_catalog", two_year_catalog):
+        yield
 
 
 def transcript(scenario: Scenario, lang: str) -> str:
     out = io.StringIO()
-    run_chat(
-        scenario.lines[lang],
-        out,
-        today=scenario.today,
-        lang=lang,
-        region=scenario.region,
-        echo=True,
-    )
+    with _catalog(scenario):
+        run_chat(
+            scenario.lines[lang],
+            out,
+            today=scenario.today,
+            lang=lang,
+            region=scenario.region,
+            echo=True,
+        )
     return out.getvalue()
 
 
