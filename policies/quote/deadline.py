@@ -7,7 +7,7 @@ from datetime import timedelta
 from policies.quote import window as windows
 from policies.quote.context import Quote
 from policies.quote.notes import NoteCode
-from policies.result import AfterDeadline, Deadline
+from policies.result import AfterDeadline, Deadline, trusted
 from policies.schema import Window
 
 
@@ -17,7 +17,8 @@ def deadline(q: Quote, window: Window, newborn_within: bool | None) -> Deadline:
     the person may pay in; the closure the day after; the year's end; else not stated."""
     if newborn_within and q.request.birth_date is not None and q.data.newborn:
         rules = q.data.newborn
-        return Deadline(
+        return trusted(
+            Deadline,
             date=q.request.birth_date + timedelta(days=rules.days),
             window_id="newborn",
             after=AfterDeadline.NEWBORN_LATE,
@@ -27,7 +28,8 @@ def deadline(q: Quote, window: Window, newborn_within: bool | None) -> Deadline:
     follow = windows.next_window(q, window)
     if not window.end_stated:
         q.ctx.note(NoteCode.WINDOW_END_NOT_STATED, *window.clauses, office=q.data.region.office)
-        return Deadline(
+        return trusted(
+            Deadline,
             date=None,
             window_id=window.id,
             window_label=window.label.model_dump(),
@@ -36,7 +38,8 @@ def deadline(q: Quote, window: Window, newborn_within: bool | None) -> Deadline:
         )
     closure = q.data.closure
     if follow is not None:
-        return Deadline(
+        return trusted(
+            Deadline,
             date=window.end,
             window_id=window.id,
             window_label=window.label.model_dump(),
@@ -47,14 +50,16 @@ def deadline(q: Quote, window: Window, newborn_within: bool | None) -> Deadline:
             sources=sources + q.ctx.sources(*follow.clauses),
         )
     if closure is not None and closure.from_date == window.end + timedelta(days=1):
-        return Deadline(
+        return trusted(
+            Deadline,
             date=window.end,
             window_id=window.id,
             window_label=window.label.model_dump(),
             after=AfterDeadline.CLOSED,
             sources=sources + q.ctx.sources(closure.clause),
         )
-    return Deadline(
+    return trusted(
+        Deadline,
         date=window.end,
         window_id=window.id,
         window_label=window.label.model_dump(),
