@@ -1,8 +1,8 @@
 """The floor: a bare python-telegram-bot echo bot, built like yibao's bot but doing nothing.
 
-Same PTB version and the same ApplicationBuilder settings as `bot.app.build_application`
+Same PTB version and the same ApplicationBuilder settings as `bot.telegram.app.build_application`
 (an HTTPX request with 16 connections and at most 16 requests in flight, the others waiting
-their turn, as yibao's bot.request does; the same timeouts; a separate one-connection
+their turn, as yibao's bot.telegram.request does; the same timeouts; a separate one-connection
 getUpdates request; AIORateLimiter with 3 retries; 64 concurrent updates; no job queue;
 `run_polling` with the same allowed updates), so the difference to yibao is yibao's own work:
 state load and save, the dialog step, the calculation, the templates, and the extra messages.
@@ -36,16 +36,16 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-MAX_CONCURRENT_UPDATES = 64  # bot.app.MAX_CONCURRENT_UPDATES
-MAX_CONCURRENT_REQUESTS = 16  # bot.app.MAX_CONCURRENT_REQUESTS
-RATE_LIMIT_RETRIES = 3  # bot.app.RATE_LIMIT_RETRIES
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # bot.app.ALLOWED_UPDATES
+MAX_CONCURRENT_UPDATES = 64  # bot.telegram.app.MAX_CONCURRENT_UPDATES
+MAX_CONCURRENT_REQUESTS = 16  # bot.telegram.app.MAX_CONCURRENT_REQUESTS
+RATE_LIMIT_RETRIES = 3  # bot.telegram.app.RATE_LIMIT_RETRIES
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # bot.telegram.app.ALLOWED_UPDATES
 
 
 class BoundedRequest(HTTPXRequest):
     """At most `connection_pool_size` requests in flight, the rest queued first come first
-    served: the transport behaviour of yibao's bot.request.DeliveryAwareRequest (without its
-    delivery bookkeeping), so both bots pay the same for HTTP."""
+    served: the transport behaviour of yibao's bot.telegram.request.DeliveryAwareRequest
+    (without its delivery bookkeeping), so both bots pay the same for HTTP."""
 
     def __init__(self, connection_pool_size: int, **kwargs: Any) -> None:
         super().__init__(connection_pool_size=connection_pool_size, **kwargs)

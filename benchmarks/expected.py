@@ -4,7 +4,7 @@ A step's reply is one message or several (a long reply is split, e.g. a long ans
 date no notice governs; a question may have no buttons at all), so "the reply has arrived"
 cannot be read off one message. The driver therefore knows in advance how many messages
 each update must produce: the scripts are played once through the same
-code the bot runs for an update (`dialogs.engine.step` and `bot.outgoing.render_step`, with
+code the bot runs for an update (`dialogs.engine.step` and `bot.telegram.outgoing.render_step`, with
 the bot's clock and the client language Telegram reports), pressing the same buttons the
 load driver will press. Fewer messages within the timeout is a lost reply; any message
 beyond the count is a duplicate. The echo bot owes exactly one message per update.
@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import date
 
 from benchmarks.scenarios import Script, button_for
-from bot import callback_data
 from bot.clock import today_in_china
-from bot.outgoing import Rendered, render_step
+from bot.telegram import callback_data
+from bot.telegram.outgoing import Rendered, render_step
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.state import DialogState
 

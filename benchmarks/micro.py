@@ -23,9 +23,9 @@ from typing import Any
 from benchmarks import policy_grid
 from benchmarks.expected import script_event
 from benchmarks.scenarios import Script, scripts
-from bot import callback_data
 from bot.clock import today_in_china
-from bot.outgoing import render_step
+from bot.telegram import callback_data
+from bot.telegram.outgoing import render_step
 from dialogs.engine import step
 from dialogs.render import render_reply
 from dialogs.replies import Reply
@@ -36,7 +36,7 @@ def play(script: Script, replies_out: list[Reply] | None = None, *, render: bool
     """One conversation through the engine; returns the number of steps.
 
     With `render`, each step's replies are also rendered as the bot sends them
-    (`bot.outgoing.render_step`: HTML, split, keyboards): the bot's own work per update
+    (`bot.telegram.outgoing.render_step`: HTML, split, keyboards): the bot's own work per update
     minus HTTP and SQLite.
     """
     today = today_in_china()

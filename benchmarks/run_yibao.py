@@ -3,7 +3,7 @@
 `python -m benchmarks.run_yibao [--no-flood-limit]` runs `bot.cli.main(["telegram"])`, the
 function the `yibao` console script calls, with the settings from the environment
 (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL, YIBAO_STATE_DB). With `--no-flood-limit` the
-overall 30 messages/second cap of the bot's rate limiter (`bot.ratelimit.OVERALL_MAX_RATE`)
+overall 30 messages/second cap of the bot's rate limiter (`bot.telegram.ratelimit.OVERALL_MAX_RATE`)
 is set to 0 ("no limit") before the bot builds its Application; everything else in the
 limiter (RetryAfter retries, per-chat pauses, the per-group limit) stays. The echo bot
 gets the same treatment (AIORateLimiter's overall cap lifted), so neither bot waits on the
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import sys
 
-import bot.ratelimit
+import bot.telegram.ratelimit
 
 
 def lift_flood_limit() -> None:
-    bot.ratelimit.OVERALL_MAX_RATE = 0
+    bot.telegram.ratelimit.OVERALL_MAX_RATE = 0
 
 
 def main(argv: list[str]) -> int:

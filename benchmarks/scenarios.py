@@ -73,7 +73,7 @@ def button_for(choice: object, buttons: list[str]) -> str:
     """The callback data a click presses: the n-th button, or the one of that action."""
     if isinstance(choice, int):
         return buttons[min(choice, len(buttons)) - 1]
-    from bot import callback_data
+    from bot.telegram import callback_data
 
     for data in buttons:
         press = callback_data.decode(data)

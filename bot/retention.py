@@ -2,8 +2,10 @@
 
 A conversation's row holds the person's answers (region, 低保/特困 status, dates); nobody
 needs them once the person has stopped asking, so after `days` without an update (30 by
-default, YIBAO_RETENTION_DAYS) the row goes, with any message still owed to it, and the
-WAL is truncated so no copy stays on disk. The rule runs at start-up and then hourly.
+default, YIBAO_RETENTION_DAYS) the row goes, with any message still owed to it, and (on
+SQLite) the WAL is truncated so no copy stays on disk. On PostgreSQL every worker runs the
+rule; the deletes are idempotent, so several at once delete each row once. The rule runs at
+start-up and then hourly.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 from typing import Final
 
 from bot.health import Counters
-from bot.store import StateStore
+from bot.store import Store
 
 log = logging.getLogger("bot.retention")
 
@@ -24,7 +26,7 @@ RUN_EVERY_SECONDS: Final = 3600.0
 
 class Retention:
     def __init__(
-        self, store: StateStore, days: float, counters: Counters,
+        self, store: Store, days: float, counters: Counters,
         *, every: float = RUN_EVERY_SECONDS,
     ) -> None:
         self.store = store

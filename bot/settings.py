@@ -5,8 +5,9 @@ Environment variables (README "Running the Telegram bot"):
     TELEGRAM_BOT_TOKEN   required; the token @BotFather gives ("123456:ABC-...")
     TELEGRAM_BASE_URL    optional; a self-hosted Bot API server in python-telegram-bot's
                          base_url form, e.g. http://127.0.0.1:8081/bot (the token is appended)
-    YIBAO_STATE_DB       optional; the SQLite file holding dialog state
-                         (default ./yibao-state.sqlite3)
+    YIBAO_DATABASE_URL   optional; where dialog state lives: sqlite:///FILE (the default is
+                         ./yibao-state.sqlite3) or postgresql://… (bot.database_url)
+    YIBAO_STATE_DB       optional; the older way to name the SQLite file
     YIBAO_ADMIN_IDS      optional; comma-separated Telegram user ids told about bot errors
     YIBAO_LOG_LEVEL      optional; DEBUG, INFO (default), WARNING or ERROR
     YIBAO_RETENTION_DAYS optional; conversations untouched this many days are deleted (30)
@@ -23,7 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-DEFAULT_STATE_DB: Final = "yibao-state.sqlite3"
+from bot.database_url import DEFAULT_STATE_DB, Database, DatabaseUrlError
+from bot.database_url import from_env as database_from_env
+
+__all__ = ["DEFAULT_STATE_DB", "Settings", "SettingsError"]
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_RETENTION_DAYS: Final = 30.0
 DEFAULT_REPLY_WINDOW: Final = 60.0
@@ -43,6 +47,8 @@ class Settings:
     base_url: str | None = None
     base_file_url: str | None = None
     state_db: Path = Path(DEFAULT_STATE_DB)
+    # YIBAO_DATABASE_URL's database; None: the SQLite file state_db (tests name only that).
+    database: Database | None = None
     admin_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     retention_days: float = DEFAULT_RETENTION_DAYS
@@ -68,11 +74,16 @@ class Settings:
             raise SettingsError(
                 f"YIBAO_LOG_LEVEL={level!r} is not one of {', '.join(LOG_LEVELS)}"
             )
+        try:
+            database = database_from_env(env)
+        except DatabaseUrlError as err:
+            raise SettingsError(str(err)) from None
         return cls(
             token=token,
             base_url=base_url,
             base_file_url=base_file_url,
-            state_db=Path(env.get("YIBAO_STATE_DB", "").strip() or DEFAULT_STATE_DB),
+            state_db=database.path,
+            database=database,
             admin_ids=_admin_ids(env.get("YIBAO_ADMIN_IDS", "")),
             log_level=level,
             retention_days=_positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS,
@@ -80,6 +91,11 @@ class Settings:
             reply_window_seconds=_positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
                                            "seconds, e.g. 60"),
         )
+
+    @property
+    def store_database(self) -> Database:
+        """The database the store uses."""
+        return self.database or Database(scheme="sqlite", path=self.state_db)
 
     @property
     def log_level_number(self) -> int:

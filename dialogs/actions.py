@@ -1,8 +1,8 @@
 """Every button the helpdesk offers, as a typed action: one union, one encoder, one decoder.
 
 A button carries its action as a short ASCII id ("r:changtu", "i:dibao", "n:back"), so that
-Telegram's `v1|<seq>|<id>` callback data stays within 64 bytes (`bot.callback_data` adds the
-version and the question counter). Nothing else builds or parses these strings: the dialog
+Telegram's `v1|<seq>|<id>` callback data stays within 64 bytes (`bot.telegram.callback_data`
+adds the version and the question counter). Nothing else builds or parses these strings: the dialog
 offers `Option`s made from actions and handles the decoded action; the adapters only carry the
 id. `decode` answers None for anything it does not know (an old format, a forged payload), and
 the dialog treats that as a stale button.

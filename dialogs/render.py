@@ -255,6 +255,13 @@ def render_reply(reply: Reply, markup: Markup) -> RenderedReply:
     return RenderedReply(kind=reply.kind, text=text, buttons=rows, seq=reply.seq)
 
 
+def render_paste_ready(reply: Reply) -> str:
+    """What a person pastes into WeChat or an SMS: an answer as its short paragraph, any other
+    reply as its whole plain text. Telegram's "plain text" button and the web's copy button
+    both give this, so the two adapters cannot drift apart."""
+    return render_short_reply(reply) or render_reply(reply, "text").text
+
+
 def render_short_reply(reply: Reply, markup: Markup = "text") -> str | None:
     """An answer reply as one SMS-sized paragraph (the "plain text" button), or None when the
     reply holds no answer. A no-policy answer carries its labelled reference in the same

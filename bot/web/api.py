@@ -3,7 +3,7 @@
 `POST /api/v1/quote` takes the command's options as JSON keys and answers with exactly what
 the command prints: the body is turned into the command's own arguments, parsed by the
 command's own parser (so the same names, ranges and choices are accepted, with the same
-messages) and answered by `bot.quote_command.answer`. Nothing of the quote is computed or
+messages) and answered by `bot.cli.quote.answer`. Nothing of the quote is computed or
 shaped here. Bad input is a JSON error with a 4xx status: 415 for another content type,
 400 for a body that is not a JSON object, 422 for keys or values the contract refuses (for
 the command's own checks, its message verbatim).
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import quote_command
+from bot.cli import quote as quote_command
 from policies.catalog import load_catalog
 
 if TYPE_CHECKING:

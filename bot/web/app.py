@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot import database_url
 from bot.clock import today_in_china
-from bot.store import StateStore
+from bot.store import connect
 from bot.web import api, openapi
 from bot.web.chat import Chat
 from bot.web.reference import Reference
@@ -49,7 +49,7 @@ class WebSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class WebSettings:
-    database: Path
+    database: database_url.Database
     # Per client: this many requests at once, refilled at this rate (a person tapping fast
     # makes ~1 request a second; a hotline desk behind one address makes a few).
     rate_burst: int = 60
@@ -59,7 +59,7 @@ class WebSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
         env = os.environ if env is None else env
         try:
-            database = database_url.from_env(env).path
+            database = database_url.from_env(env)
         except database_url.DatabaseUrlError as err:
             raise WebSettingsError(str(err)) from None
         raw = env.get("YIBAO_WEB_RATE", "").strip()
@@ -77,7 +77,7 @@ class WebSettings:
 def create_app(
     settings: WebSettings, today: Callable[[], date] = today_in_china
 ) -> Starlette:
-    store = StateStore(settings.database)
+    store = connect(settings.database)
     chat = Chat(store, today)
     reference = Reference(today)
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.store import StateStore
+from bot.store import Store
 from bot.web import session
 from bot.web.rendering import WebReply, render_page, render_web
 from dialogs.engine import Choice, Command, Text, language, replay, step
@@ -71,7 +71,7 @@ def _form(raw: bytes) -> dict[str, str]:
 
 
 class Chat:
-    def __init__(self, store: StateStore, today: Callable[[], date]) -> None:
+    def __init__(self, store: Store, today: Callable[[], date]) -> None:
         self.store = store
         self.today = today
         self.locks = session.SessionLocks()

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return fixed or today_in_china()
 
     app = create_app(settings, today=today)
-    print(f"yibao web: http://{args.host}:{args.port}/ (state: {settings.database})",
+    print(f"yibao web: http://{args.host}:{args.port}/ (state: {settings.database.display})",
           file=sys.stderr, flush=True)
     uvicorn.run(
         app,

@@ -21,7 +21,7 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup
 
-from dialogs.render import render_reply, render_short_reply
+from dialogs.render import render_paste_ready, render_reply
 from dialogs.rendering import Lang, normalise_lang, translations
 from dialogs.replies import Block, Reply
 
@@ -61,9 +61,10 @@ def paragraphs(telegram_html: str) -> Markup:
 def render_web(reply: Reply) -> WebReply:
     """One dialog reply for the chat page."""
     html = render_reply(reply, "html")
-    full_plain = render_reply(reply, "text").text if reply.kind == "answer" else None
+    answer = reply.kind == "answer"
+    full_plain = render_reply(reply, "text").text if answer else None
     # the same text as Telegram's "plain text" button: the short answer, one SMS long
-    plain = (render_short_reply(reply) or full_plain) if full_plain is not None else None
+    plain = render_paste_ready(reply) if answer else None
     return WebReply(
         kind=html.kind,
         html=paragraphs(html.text),

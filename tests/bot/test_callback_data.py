@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callback_data import MAX_BYTES, ButtonPress, CallbackDataTooLong, decode, encode
+from bot.telegram.callback_data import MAX_BYTES, ButtonPress, CallbackDataTooLong, decode, encode
 
 OPTION_IDS = st.text(
     alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bot.conversations import ConversationUpdateProcessor, conversation_key, key_of
+from bot.telegram.conversations import ConversationUpdateProcessor, conversation_key, key_of
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 

@@ -27,8 +27,10 @@ def test_sqlite_urls(url: str, path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "fragment"),
     [
-        ("postgresql://u@h/db", "scheme must be one of sqlite"),
-        ("/var/lib/state.db", "scheme must be one of sqlite"),
+        ("mysql://u@h/db", "scheme must be one of sqlite, postgresql"),
+        ("/var/lib/state.db", "scheme must be one of sqlite, postgresql"),
+        ("postgresql://u@h:port/db", "port .* is not a number"),
+        ("postgresql://", "names no server and no database"),
         ("sqlite://host/state.db", "no host"),
         ("sqlite:///", "names no file"),
         ("sqlite:///dir/", "names no file"),
@@ -46,3 +48,23 @@ def test_the_url_wins_then_the_old_path_then_the_default() -> None:
     assert from_env({"YIBAO_STATE_DB": "/srv/b.db"}).path == Path("/srv/b.db")
     assert from_env({"YIBAO_DATABASE_URL": "  "}).path == Path(DEFAULT_STATE_DB)
     assert from_env({}).path == Path(DEFAULT_STATE_DB)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://yibao:s3cret@db.internal:5432/yibao",
+     "postgres://yibao@127.0.0.1/yibao?sslmode=require",
+     "postgresql:///yibao"],  # libpq's own default host (the local socket)
+)
+def test_postgresql_urls_are_passed_on_as_they_are(url: str) -> None:
+    database = parse(url)
+    assert database.scheme == "postgresql" and database.url == url
+
+
+def test_a_postgresql_password_is_never_shown() -> None:
+    database = parse("postgresql://yibao:s3cret@db.internal:5432/yibao")
+    assert "s3cret" not in database.display and "s3cret" not in repr(database)
+    assert database.display == "postgresql://yibao:***@db.internal:5432/yibao"
+    with pytest.raises(DatabaseUrlError) as caught:
+        parse("postgresql://yibao:s3cret@db.internal:port/yibao")
+    assert "s3cret" not in str(caught.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handlers import _command_of
+from bot.telegram.handlers import _command_of
 
 BOT = "yibao_test_bot"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import callback_data
-from bot.outgoing import keyboard, render, render_plain, render_step
-from bot.sender import html_to_text
+from bot.telegram import callback_data
+from bot.telegram.outgoing import keyboard, render, render_plain, render_step
+from bot.telegram.sender import html_to_text
 from dialogs.engine import Choice, Command, Text, step
 from dialogs.state import DialogState
 from tests.e2e.fake_bot_api import parse_html

@@ -16,7 +16,7 @@ from telegram.error import TimedOut
 from telegram.request import HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.request import DeliveryAwareRequest, NotDelivered
+from bot.telegram.request import DeliveryAwareRequest, NotDelivered
 
 
 class Recorder:

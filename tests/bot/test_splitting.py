@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.splitting import MAX_MESSAGE_LENGTH, split_message, utf16_len
+from bot.telegram.splitting import MAX_MESSAGE_LENGTH, split_message, utf16_len
 from tests.e2e.fake_bot_api import parse_html
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import store as store_module
 from bot.cli import main
-from bot.store import StateStore, StoreError
-from bot.telegram_command import EXIT_STATE_DB
+from bot.store import SqliteStore, StoreError
+from bot.store import sqlite as store_module
+from bot.telegram.command import EXIT_STATE_DB
 from dialogs.state import DialogState
 
 TOKEN = "123456:AAFakeTokenForTestsOnly_0123456789abc"
@@ -50,7 +50,7 @@ def test_damaged_pages_behind_an_intact_header(
     db = tmp_path / "state.sqlite3"
 
     async def fill() -> None:
-        async with StateStore(db) as store:
+        async with SqliteStore(db) as store:
             for i in range(300):
                 await store.put(str(i), DialogState(region="changtu"))
 
@@ -99,9 +99,9 @@ def test_a_folder_that_cannot_be_written(
 
 
 async def test_check_passes_on_a_healthy_database(tmp_path: Path) -> None:
-    async with StateStore(tmp_path / "s.db") as store:
+    async with SqliteStore(tmp_path / "s.db") as store:
         await store.put("1", DialogState())
         await store.check()
     with pytest.raises(StoreError):
-        async with StateStore(tmp_path / "s.db" / "nested.db") as store:
+        async with SqliteStore(tmp_path / "s.db" / "nested.db") as store:
             pass

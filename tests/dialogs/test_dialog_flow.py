@@ -511,7 +511,7 @@ def test_a_region_not_on_file_gets_the_hotline_and_the_covered_regions() -> None
 def test_ctrl_c_and_ctrl_d_end_the_terminal_chat_quietly() -> None:
     import io
 
-    from bot.terminal import run_chat
+    from bot.terminal.chat import run_chat
 
     def interrupted():  # type: ignore[no-untyped-def]
         yield "昌图\n"
@@ -562,7 +562,7 @@ def test_a_forged_option_decodes_to_nothing_and_is_stale(forged: str) -> None:
 
 
 def test_the_plain_text_button_is_an_action_of_the_same_union() -> None:
-    from bot import callback_data
+    from bot.telegram import callback_data
     from dialogs import actions
 
     assert actions.decode(callback_data.PLAIN_TEXT_OPTION) == actions.PlainText()

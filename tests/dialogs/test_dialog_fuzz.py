@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.splitting import split_message
+from bot.telegram.splitting import split_message
 from dialogs.engine import COMMANDS, Choice, Command, Text, step
 from dialogs.render import render_reply
 from dialogs.rendering.telegram_html import check_telegram_html

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from dialogs.engine import Choice, Command, step
-from dialogs.render import render_short_reply
+from dialogs.render import render_paste_ready, render_reply, render_short_reply
 from dialogs.rendering import format_date, format_money
 from dialogs.rendering.short import SHORT_LIMIT, render_short
 from dialogs.state import DialogState
@@ -74,6 +74,21 @@ def test_the_plain_text_button_gives_the_short_answer() -> None:
     assert short is not None and len(short) <= SHORT_LIMIT
     # 昌图 二: 400 − 60 % = 160; the collection period ends 2025-02-28 (一、1)
     assert "160元" in short and "2025年2月28日" in short and "79590058" in short
+
+
+def test_paste_ready_is_the_short_answer_or_else_the_whole_reply_as_text() -> None:
+    # One function for Telegram's "plain text" button and the web's copy button.
+    today = date(2025, 1, 10)
+    state, [question] = step(
+        DialogState(), Command(name="start", arg="changtu", today=today), CATALOG
+    )
+    for option in ("i:dibao_edge", "i:done", "h:yes", "d:today"):
+        state, replies = step(state, Choice(option=option, seq=state.seq, today=today), CATALOG)
+    [answer] = replies
+    assert render_paste_ready(answer) == render_short_reply(answer)
+    assert "160元" in render_paste_ready(answer)
+    assert render_short_reply(question) is None
+    assert render_paste_ready(question) == render_reply(question, "text").text != ""
 
 
 def test_yibao_quote_format_short() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.terminal import run_chat
+from bot.terminal.chat import run_chat
 
 DIRECTORY = Path(__file__).parent / "transcripts"
 LANGS = ("zh_Hans", "zh_Hant", "en")

@@ -21,12 +21,12 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot import app as bot_app
-from bot import callback_data
-from bot.app import BotApplication, Timeouts, build_application
 from bot.health import Counters
-from bot.polling import Poller
 from bot.settings import Settings
+from bot.telegram import app as bot_app
+from bot.telegram import callback_data
+from bot.telegram.app import BotApplication, Timeouts, build_application
+from bot.telegram.polling import Poller
 from tests.e2e.fake_bot_api import FakeBotApi
 
 # Well-formed (Settings checks the shape) and distinctive, so a leak into a log is findable.

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Final
 
 from bot.clock import today_in_china
-from bot.handlers import _command_of
-from bot.outgoing import Delivery, render_step
+from bot.telegram.handlers import _command_of
+from bot.telegram.outgoing import Delivery, render_step
 from dialogs.engine import Command, Text, step
 from dialogs.state import DialogState
 from tests.e2e.fake_bot_api import BOT_USERNAME, FakeBotApi, parse_html
@@ -148,9 +148,9 @@ class BotProcess:
 # The bot's modules imported and its caches warm (one dialog played offline, the menus
 # rendered), then `yibao telegram` once the test says go.
 _WARM: Final = (
-    "import sys, bot.cli, bot.app, bot.telegram_command\n"
+    "import sys, bot.cli, bot.telegram.app, bot.telegram.command\n"
     "from tests.e2e.crash_world import TURNS, expected_texts\n"
-    "from bot.ui_text import command_description\n"
+    "from bot.telegram.ui_text import command_description\n"
     "from dialogs.engine import COMMANDS\n"
     "expected_texts(TURNS)\n"
     "[command_description(n, l) for n in COMMANDS for l in ('zh_Hans', 'en')]\n"

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from bot.callback_data import PLAIN_TEXT_OPTION
+from bot.telegram.callback_data import PLAIN_TEXT_OPTION
 from dialogs.rendering import format_date, format_money, render_template
 from dialogs.rendering.script import to_traditional
 from policies.catalog import load_catalog

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import handlers
+from bot.telegram import handlers
 from dialogs.rendering import render_template
 from tests.e2e.conftest import BotRunner, last, option_data
 from tests.e2e.fake_bot_api import FakeBotApi

@@ -59,7 +59,7 @@ async def test_an_unreadable_update_is_set_aside_and_everyone_else_answered(
 async def test_an_update_that_makes_a_handler_raise_is_set_aside(
     bot: BotRunner, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import handlers
+    from bot.telegram import handlers
 
     def broken(replies: object) -> object:
         raise RuntimeError("simulated bug")

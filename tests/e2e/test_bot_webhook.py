@@ -15,8 +15,8 @@ import aiohttp
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.app import ALLOWED_UPDATES, build_application, counters_of
 from bot.settings import Settings
+from bot.telegram.app import ALLOWED_UPDATES, build_application, counters_of
 from tests.e2e.conftest import TIMEOUTS, TODAY, TOKEN, WAIT
 from tests.e2e.fake_bot_api import FakeBotApi
 

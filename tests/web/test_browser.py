@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.quote_command import answer
+from bot.cli.quote import answer
 from bot.web.api import quote_parser
 from dialogs.rendering import format_money, render_template
 from tests.web.conftest import TODAY, WebServer

@@ -29,7 +29,7 @@ from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-log = logging.getLogger("bot.ratelimit")
+log = logging.getLogger("bot.telegram.ratelimit")
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 

@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from bot.health import Counters
 
-log = logging.getLogger("bot.polling")
+log = logging.getLogger("bot.telegram.polling")
 
 LONG_POLL_SECONDS: Final = 30
 BATCH: Final = 100  # Telegram's maximum per getUpdates

@@ -48,7 +48,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.terminal import run_chat
+    from bot.terminal.chat import run_chat
     from policies.catalog import load_catalog
 
     region = None

@@ -1,8 +1,12 @@
-"""Dialog state on disk: one SQLite row per conversation, read and written on every update.
+"""The SQLite backend: a file, no server; the default (`make chat`, `make bot`, `make web`).
 
-SQLite needs no server, survives restarts, and in WAL mode lets several bot processes share
-one file (each conversation is still only processed by one handler at a time within a process;
-see bot.conversations).
+One row per conversation, read and written on every update. Several processes may share the
+file (WAL mode): one conversation's read-modify-write (`apply`) runs inside BEGIN IMMEDIATE,
+SQLite's database-wide write lock, so a second process's update of the same conversation
+waits for the first and then reads what it wrote (before, two webhook workers on one file
+both read the old state and one's write was lost). Only one process writes at a time, so
+SQLite suits one machine and a few workers; several machines need PostgreSQL
+(bot.store.postgres).
 
 The event loop never waits on disk or on a lock, and each connection is only touched by the
 thread that made it. Two connections share the work:
@@ -13,9 +17,10 @@ thread that made it. Two connections share the work:
   does not wait for locks (busy timeout 0). Handing such a statement to a thread and back
   cost ten times the statement (a futex wake, the GIL changing hands twice, waking the loop)
   and was most of the store's CPU under load (benchmarks, README "Performance");
-* a worker thread's, for everything that may wait: opening and creating the schema, any
+* a worker thread's, for everything that may wait: opening and migrating the schema, any
   statement that found the database locked (another process writing: it waits up to the busy
-  timeout there), and checkpointing the WAL into the database every CHECKPOINT_EVERY writes.
+  timeout there, and an `apply` is then run again from its start, reading afresh), and
+  checkpointing the WAL into the database every CHECKPOINT_EVERY writes.
 
 A row holds the state JSON, when it was written, and the message id of the conversation's
 current question (so a button press on that message can edit it in place). Rows hold
@@ -28,11 +33,8 @@ Exactly-once across crashes (README "Reliability") rests on two more tables:
   is told it arrived; its payload is kept only until the event is finished, then only the
   id stays (to recognise a replay) for INBOX_KEEP_SECONDS;
 * the outbox: the messages a step owes, committed in the same transaction as the step's new
-  state (`commit`), each deleted when it has been delivered (`delivered`), so after a crash
-  what was owed and not yet delivered is still there to send.
-
-Payloads are opaque strings to the store (the adapter's own JSON), and everything is keyed
-by the conversation key string, so a non-Telegram adapter uses the same store.
+  state (`apply`, `commit`), each deleted when it has been delivered (`delivered`), so after
+  a crash what was owed and not yet delivered is still there to send.
 
 Privacy on disk: `secure_delete` is on (deleted rows are overwritten with zeros, in the
 database and in the WAL pages written after it), and `scrub` (after /forget and after the
@@ -49,44 +51,27 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
-from pydantic import ValidationError
-
+from bot.store import migrations
+from bot.store.base import (
+    INBOX_KEEP_SECONDS,
+    KEEP,
+    Change,
+    Conversation,
+    Decide,
+    Owed,
+    Store,
+    StoreError,
+    parse_conversation,
+)
 from dialogs.state import DialogState
 
 log = logging.getLogger("bot.store")
 
 T = TypeVar("T")
 
-SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS conversations (
-    key TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    question_message_id INTEGER,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
-CREATE TABLE IF NOT EXISTS inbox (
-    id INTEGER PRIMARY KEY,
-    payload TEXT,
-    received_at REAL NOT NULL,
-    done INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS inbox_open ON inbox (done, id);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key, id);
-"""
-# Finished inbox ids are kept this long to recognise a replay; Telegram keeps an unconfirmed
-# update for 24 hours, so a replay cannot come later than that.
-INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
 # Another process holding the write lock (a second worker, a backup) is waited for this long,
 # on the worker thread.
 BUSY_TIMEOUT_MS: Final = 5000
@@ -96,37 +81,12 @@ CHECKPOINT_EVERY: Final = 500
 _WAIT_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
-class StoreError(Exception):
-    """The database cannot be used (corrupt, locked, unwritable); the message says which file
-    and what to do."""
-
-
-@dataclass(frozen=True)
-class Owed:
-    """One outbox entry: a message a committed step still owes."""
-
-    id: int
-    key: str
-    payload: str
-
-
-# `delivered(..., question_message_id=KEEP)` leaves the conversation's question message as is.
-KEEP: Final = -1
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """What the store knows about one conversation."""
-
-    state: DialogState
-    question_message_id: int | None = None
-
-
-class StateStore:
-    """Async get/put/delete of dialog state keyed by conversation key."""
+class SqliteStore(Store):
+    """The store in one SQLite file (created, with its folder, when missing)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.where = str(self.path)
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None  # the worker thread's
         self._inline: sqlite3.Connection | None = None  # the event loop's
@@ -164,31 +124,12 @@ class StateStore:
             self._executor.shutdown(wait=True)
             self._executor = None
 
-    async def __aenter__(self) -> StateStore:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
     # -- the API --------------------------------------------------------------------------
 
     async def get(self, key: str) -> Conversation:
         """The stored conversation, or a fresh one (also when the row is corrupted)."""
         row = await self._run(lambda db: _select(db, key))
-        if row is None:
-            return Conversation(DialogState())
-        raw, question_message_id = row
-        try:
-            state = DialogState.from_json(raw)
-        except (ValidationError, ValueError) as err:
-            # Never log the row: it may name the person's 低保/特困 status.
-            log.warning(
-                "stored state for a conversation is unreadable (%s); starting afresh",
-                type(err).__name__,
-            )
-            return Conversation(DialogState())
-        return Conversation(state, question_message_id)
+        return parse_conversation(*row) if row is not None else parse_conversation(None, None)
 
     async def put(
         self, key: str, state: DialogState, question_message_id: int | None = None
@@ -206,6 +147,15 @@ class StateStore:
 
     async def count(self) -> int:
         return await self._run(_count)
+
+    async def apply(
+        self, key: str, decide: Decide, *, event_id: int | None = None
+    ) -> list[int] | None:
+        now = time.time()
+        return await self._run(lambda db: _apply(db, key, decide, event_id, now), write=True)
+
+    async def schema_version(self) -> int:
+        return await self._in_worker(lambda: _version(self._db()))
 
     # -- inbox and outbox (exactly-once across crashes) -----------------------------------
 
@@ -291,7 +241,7 @@ class StateStore:
     async def _run(self, call: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
         """On the event loop's connection; on the worker thread when the database is locked."""
         if self._executor is None or self._inline is None:
-            raise RuntimeError("StateStore is not open")
+            raise RuntimeError("the store is not open")
         try:
             result = call(self._inline)
         except sqlite3.OperationalError as err:
@@ -315,14 +265,14 @@ class StateStore:
 
     async def _in_worker(self, call: Callable[[], T]) -> T:
         if self._executor is None:
-            raise RuntimeError("StateStore is not open")
+            raise RuntimeError("the store is not open")
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     # -- worker-thread side ---------------------------------------------------------------
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
-            raise RuntimeError("StateStore is not open")
+            raise RuntimeError("the store is not open")
         return self._connection
 
     def _connect(self) -> None:
@@ -339,7 +289,7 @@ class StateStore:
             # once written); only a power cut may lose the last commits.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA secure_delete=ON")
-            connection.executescript(SCHEMA)
+            _migrate(connection, str(self.path))
         except BaseException:
             connection.close()
             raise
@@ -349,8 +299,6 @@ class StateStore:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-
 
 def _connect_inline(path: Path) -> sqlite3.Connection:
     """The event loop's connection: never waits for a lock, never checkpoints (so never syncs)."""
@@ -472,30 +420,82 @@ def _commit(
     now: float,
 ) -> list[int]:
     with _transaction(db):
-        if forget:
-            db.execute("DELETE FROM outbox WHERE key = ?", (key,))
-            db.execute("DELETE FROM conversations WHERE key = ?", (key,))
-        elif raw is not None:
-            db.execute(
-                """
-                INSERT INTO conversations (key, state, question_message_id, updated_at)
-                VALUES (?, ?, NULL, ?)
-                ON CONFLICT(key) DO UPDATE SET state = excluded.state,
-                    updated_at = excluded.updated_at
-                """,
-                (key, raw, now),
-            )
-        ids = []
-        for payload in owed:
-            cursor = db.execute(
-                "INSERT INTO outbox (key, payload, created_at) VALUES (?, ?, ?)",
-                (key, payload, now),
-            )
-            assert cursor.lastrowid is not None
-            ids.append(cursor.lastrowid)
-        if event_id is not None:
-            _finish(db, event_id)
+        return _write_step(db, key, raw, event_id, owed, forget, now)
+
+
+def _write_step(
+    db: sqlite3.Connection,
+    key: str,
+    raw: str | None,
+    event_id: int | None,
+    owed: Sequence[str],
+    forget: bool,
+    now: float,
+) -> list[int]:
+    if forget:
+        db.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        db.execute("DELETE FROM conversations WHERE key = ?", (key,))
+    elif raw is not None:
+        db.execute(
+            """
+            INSERT INTO conversations (key, state, question_message_id, updated_at)
+            VALUES (?, ?, NULL, ?)
+            ON CONFLICT(key) DO UPDATE SET state = excluded.state,
+                updated_at = excluded.updated_at
+            """,
+            (key, raw, now),
+        )
+    ids = []
+    for payload in owed:
+        cursor = db.execute(
+            "INSERT INTO outbox (key, payload, created_at) VALUES (?, ?, ?)",
+            (key, payload, now),
+        )
+        assert cursor.lastrowid is not None
+        ids.append(cursor.lastrowid)
+    if event_id is not None:
+        _finish(db, event_id)
     return ids
+
+
+def _apply(
+    db: sqlite3.Connection, key: str, decide: Decide, event_id: int | None, now: float
+) -> list[int] | None:
+    # BEGIN IMMEDIATE takes the write lock before the read: a second process's apply (of any
+    # conversation) waits at its BEGIN until this one commits, then reads what it wrote.
+    with _transaction(db):
+        if event_id is not None:
+            row = db.execute("SELECT done FROM inbox WHERE id = ?", (event_id,)).fetchone()
+            if row is not None and row[0]:
+                return None
+        found = _select(db, key)
+        conversation = parse_conversation(*found) if found else parse_conversation(None, None)
+        change: Change = decide(conversation)
+        raw = change.state.to_json() if change.state is not None else None
+        return _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+
+
+def _version(db: sqlite3.Connection) -> int:
+    (version,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+    return int(version)
+
+
+def _migrate(db: sqlite3.Connection, where: str) -> None:
+    """Bring the file to migrations.LATEST, in one transaction (another process starting at
+    the same time waits at BEGIN IMMEDIATE, then finds nothing left to do)."""
+    with _transaction(db):
+        db.execute(migrations.VERSION_TABLE_SQLITE)
+        current = _version(db)
+        problem = migrations.too_new(current, where)
+        if problem:
+            raise StoreError(problem)
+        for migration in migrations.pending(current):
+            for statement in migration.sqlite:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description, time.time()),
+            )
 
 
 def _owed(db: sqlite3.Connection, key: str | None) -> list[Owed]:

@@ -1,6 +1,7 @@
 """Sending, editing and acknowledging, with the retry rules that keep answers exactly-once.
 
-* 429 RetryAfter: retried per chat by bot.ratelimit (configured in bot.app), every method.
+* 429 RetryAfter: retried per chat by bot.telegram.ratelimit (configured in
+  bot.telegram.app), every method.
 * `NotDelivered` (connection refused, DNS, 502 from the gateway): the request never took
   effect, so it is resent with a growing backoff for as long as the reply is still useful
   (`RetryPolicy.window`, 60 s by default: an outage shorter than that loses nothing).
@@ -30,10 +31,10 @@ from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.outgoing import Outgoing
-from bot.request import NotDelivered
+from bot.telegram.outgoing import Outgoing
+from bot.telegram.request import NotDelivered
 
-log = logging.getLogger("bot.sender")
+log = logging.getLogger("bot.telegram.sender")
 
 WINDOW_SECONDS: Final = 60.0  # how long a reply stays worth resending (bot.settings)
 BACKOFF_SECONDS: Final = 0.5  # doubled after each NotDelivered ...

@@ -29,7 +29,7 @@ from typing import Any, Final
 from telegram import Chat, Update
 from telegram.ext import BaseUpdateProcessor
 
-log = logging.getLogger("bot.conversations")
+log = logging.getLogger("bot.telegram.conversations")
 
 # Updates waiting in one conversation before it counts as a flood. A person types one
 # message at a time and waits for the answer; eight waiting is a script or a stuck key.

@@ -6,7 +6,7 @@ update as finished (its inbox entry), then deliver what is owed, dropping each o
 once it is out. Rendering before committing means an update whose reply cannot be produced
 changes nothing; committing before delivering means a crash while sending loses nothing:
 on restart the owed messages are sent (`recover`). Conversations are processed one update
-at a time (bot.conversations), so the sequence needs no further locking.
+at a time (bot.telegram.conversations), so the sequence needs no further locking.
 
 A failure after delivery never reaches the error handler (no apology for an answer the user
 already has): recording a delivery is retried, and when the store still refuses, the
@@ -32,10 +32,11 @@ from telegram import Bot, Chat, Message, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import callback_data
-from bot.conversations import key_of
 from bot.health import Counters
-from bot.outgoing import (
+from bot.store import KEEP, Store
+from bot.telegram import callback_data
+from bot.telegram.conversations import key_of
+from bot.telegram.outgoing import (
     ANSWERED,
     NO_EFFECT,
     QUESTION,
@@ -46,13 +47,12 @@ from bot.outgoing import (
     render_plain,
     render_step,
 )
-from bot.sender import EditResult, RetryPolicy, Sender
-from bot.store import KEEP, StateStore
+from bot.telegram.sender import EditResult, RetryPolicy, Sender
 from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
 
-log = logging.getLogger("bot.handlers")
+log = logging.getLogger("bot.telegram.handlers")
 
 STORE_RETRIES: Final = 3  # tries to record a delivery before keeping it in memory
 STORE_BACKOFF: Final = 0.05  # seconds, times four after each try
@@ -139,7 +139,7 @@ class Helpdesk:
 
     def __init__(
         self,
-        store: StateStore,
+        store: Store,
         today: Callable[[], date],
         admin_ids: frozenset[int] = frozenset(),
         *,
@@ -272,7 +272,7 @@ class Helpdesk:
         await self._notice(context.bot, origin, ONLY_TEXT_TEMPLATE)
 
     async def slow_down(self, bot: Bot, update: object) -> None:
-        """Told once to a flooding chat (bot.conversations): wait for each answer."""
+        """Told once to a flooding chat (bot.telegram.conversations): wait for each answer."""
         origin = _origin(update) if isinstance(update, Update) else None
         if origin is None:
             return

@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callback_data
-from bot.splitting import split_message
-from bot.ui_text import plain_text_label
-from dialogs.render import render_reply, render_short_reply
+from bot.telegram import callback_data
+from bot.telegram.splitting import split_message
+from bot.telegram.ui_text import plain_text_label
+from dialogs.render import render_paste_ready, render_reply
 from dialogs.replies import Reply
 
 
@@ -57,7 +57,7 @@ def _keyboard(
         for row in rows
     ]
     if plain_text_button:
-        # Under the answer: the paste-ready version for WeChat/SMS (see bot.handlers).
+        # Under the answer: the paste-ready version for WeChat/SMS (see bot.telegram.handlers).
         buttons.append(
             [
                 InlineKeyboardButton(
@@ -89,8 +89,8 @@ def render_step(replies: list[Reply]) -> list[Rendered]:
 
 def render_plain(reply: Reply) -> list[Outgoing]:
     """The paste-ready version: no markup at all, so no parse mode and no keyboard; an answer
-    as one SMS-sized paragraph (`dialogs.render.render_short_reply`)."""
-    text = render_short_reply(reply) or render_reply(reply, "text").text
+    as one SMS-sized paragraph (`dialogs.render.render_paste_ready`)."""
+    text = render_paste_ready(reply)
     return [Outgoing(text=part, html=False) for part in split_message(text, html=False)]
 
 

@@ -12,6 +12,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.database_url import Database
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXIT_REJECTED_TOKEN = 1
@@ -92,10 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     from telegram.error import InvalidToken
 
-    from bot.app import ALLOWED_UPDATES, build_application, serve_polling
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
     from bot.store import StoreError
+    from bot.telegram.app import ALLOWED_UPDATES, build_application, serve_polling
 
     try:
         settings = Settings.from_env()
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Before Telegram is contacted: a database problem is named as such, not as a
         # traceback (and not as "token rejected").
-        asyncio.run(check_state_db(settings.state_db))
+        asyncio.run(check_state_db(settings.store_database))
     except StoreError as err:
         print(f"yibao telegram: {err}", file=sys.stderr)
         return EXIT_STATE_DB
@@ -150,11 +152,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def check_state_db(path: object) -> None:
-    """Open (creating if needed) and integrity-check the state database, then close it."""
-    from pathlib import Path
+async def check_state_db(database: Database) -> None:
+    """Open (creating or migrating if needed) and check the state database, then close it."""
+    from bot.store import connect
 
-    from bot.store import StateStore
-
-    async with StateStore(Path(str(path))) as store:
+    async with connect(database) as store:
         await store.check()

@@ -1,11 +1,11 @@
 """Building the python-telegram-bot Application that serves the dialog.
 
 One Application: the token and (optionally) a self-hosted Bot API base URL, a per-chat rate
-limiter for Telegram's flood limits and 429 retries (bot.ratelimit), conversations served
-fairly and each in order (bot.conversations), handlers for every dialog command, text and
+limiter for Telegram's flood limits and 429 retries (bot.telegram.ratelimit), conversations served
+fairly and each in order (bot.telegram.conversations), handlers for every dialog command, text and
 buttons, an error handler, and at start-up the localised command menus.
 
-Polling is `bot.polling.Poller` (not PTB's Updater, which cannot move past an update it
+Polling is `bot.telegram.polling.Poller` (not PTB's Updater, which cannot move past an update it
 fails to parse): `serve_polling` runs it the way `run_polling` runs the Updater. Code that
 drives the Application by hand (the end-to-end tests) uses `start`/`stop` below.
 """
@@ -35,21 +35,21 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.clock import today_in_china
-from bot.conversations import ConversationUpdateProcessor
-from bot.handlers import Helpdesk
 from bot.health import Counters
 from bot.logs import quiet_noisy_loggers
-from bot.polling import Poller
-from bot.ratelimit import ChatRateLimiter
-from bot.request import DeliveryAwareRequest
 from bot.retention import Retention
-from bot.sender import RetryPolicy
 from bot.settings import Settings
-from bot.store import StateStore
-from bot.ui_text import command_description
+from bot.store import connect
+from bot.telegram.conversations import ConversationUpdateProcessor
+from bot.telegram.handlers import Helpdesk
+from bot.telegram.polling import Poller
+from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.request import DeliveryAwareRequest
+from bot.telegram.sender import RetryPolicy
+from bot.telegram.ui_text import command_description
 from dialogs.engine import COMMANDS
 
-log = logging.getLogger("bot.app")
+log = logging.getLogger("bot.telegram.app")
 
 # ExtBot[int]: the rate limiter's per-call argument (max retries) is an int.
 BotApplication: TypeAlias = Application[
@@ -68,10 +68,10 @@ ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MENU_LANGUAGES: Final = (("", "zh_Hans"), ("zh", "zh_Hans"), ("en", "en"))
 MAX_CONCURRENT_UPDATES: Final = 64
 # Bot API requests in flight at once (the getUpdates long poll has its own connection). More
-# connections cost httpcore's pool more per request than they gain (bot.request); 16 still
+# connections cost httpcore's pool more per request than they gain (bot.telegram.request); 16 still
 # carries over 100 requests/s at a 150 ms round trip, far above Telegram's ~30 messages/s.
 MAX_CONCURRENT_REQUESTS: Final = 16
-RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (bot.ratelimit)
+RATE_LIMIT_RETRIES: Final = 3  # RetryAfter retries per request (bot.telegram.ratelimit)
 ADMIT_GROUP: Final = -1  # handler groups run in ascending order; the dialog's is 0
 FINISH_GROUP: Final = 98
 
@@ -99,7 +99,7 @@ def build_application(
     `retry_scale` runs the resend backoff and window on a faster clock (tests only)."""
     timeouts = timeouts or Timeouts()
     quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
-    store = StateStore(settings.state_db)
+    store = connect(settings.store_database)
     counters = Counters()
     retry = RetryPolicy(window=settings.reply_window_seconds)
     if retry_scale != 1.0:

@@ -1,12 +1,14 @@
 """The `yibao` command line: a small dispatcher over one module per subcommand.
 
-Each subcommand lives in its own module under bot/ and exposes
+Each subcommand lives in its own module and exposes
 
     def register(subparsers: Subparsers) -> None
 
 which adds its parser and sets `handler=` (a `Handler`: Namespace -> exit code) as a default.
-To add a command (chat, telegram, link), write bot/<name>_command.py and add its module name
-to COMMANDS; keep heavy imports (telegram, the dialog) inside the handler so `yibao quote`
+The command line's own subcommands (quote, policies, link) are modules of this package;
+each adapter's command is its package's `command` module (bot/telegram/command.py,
+bot/terminal/command.py, bot/web/command.py). To add a command, write its module and add
+its name to COMMANDS; keep heavy imports (telegram, the dialog) inside the handler so `yibao quote`
 stays quick to start.
 """
 
@@ -25,11 +27,11 @@ if TYPE_CHECKING:
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
 
 COMMANDS: Final[tuple[str, ...]] = (
-    "bot.quote_command",
-    "bot.policies_command",
-    "bot.chat_command",
-    "bot.telegram_command",
-    "bot.link_command",
+    "bot.cli.quote",
+    "bot.cli.policies",
+    "bot.terminal.command",
+    "bot.telegram.command",
+    "bot.cli.link",
     "bot.web.command",
 )
 

@@ -1,0 +1,204 @@
+"""What every state store offers, whichever database holds it (bot.store.sqlite, .postgres).
+
+The adapters (Telegram, web, terminal) see only this interface; `bot.store.connect` picks the
+backend from YIBAO_DATABASE_URL. Everything is keyed by the conversation key string and
+payloads are opaque strings (the adapter's own JSON), so any adapter uses the same store.
+
+One conversation's update is a read-modify-write: read the state, run the dialog step, write
+the new state and the messages it owes. `apply` does all three as one unit under the
+conversation's lock, so two updates of one conversation, in two processes at once, are applied
+one after the other and never both on the same old state (each backend's module says how it
+locks). `get` + `put` remain for reads and for writes that do not depend on what was read.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from pydantic import ValidationError
+
+from dialogs.state import DialogState
+
+log = logging.getLogger("bot.store")
+
+# Finished inbox ids are kept this long to recognise a replay; Telegram keeps an unconfirmed
+# update for 24 hours, so a replay cannot come later than that.
+INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
+
+# `delivered(..., question_message_id=KEEP)` leaves the conversation's question message as is.
+KEEP: Final = -1
+
+
+class StoreError(Exception):
+    """The database cannot be used (corrupt, locked, unwritable, unreachable, too new); the
+    message says which database and what to do."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One outbox entry: a message a committed step still owes."""
+
+    id: int
+    key: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the store knows about one conversation."""
+
+    state: DialogState
+    question_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one step does to its conversation (`apply`'s decision): the new state (None:
+    unchanged), the messages it owes, and whether everything of the conversation is deleted
+    first (/forget)."""
+
+    state: DialogState | None
+    owed: Sequence[str] = field(default=())
+    forget: bool = False
+
+
+# Given the conversation as stored, the change to make. It runs under the conversation's lock
+# and may run more than once (a backend retries after losing a race for the lock), so it must
+# only compute: no I/O, no sending.
+Decide = Callable[[Conversation], Change]
+
+
+def parse_conversation(raw: str | None, question_message_id: int | None) -> Conversation:
+    """A stored row as a Conversation; a row that no longer parses is a fresh one (logged
+    without its content: it may name the person's 低保/特困 status)."""
+    if raw is None:
+        return Conversation(DialogState())
+    try:
+        state = DialogState.from_json(raw)
+    except (ValidationError, ValueError) as err:
+        log.warning(
+            "stored state for a conversation is unreadable (%s); starting afresh",
+            type(err).__name__,
+        )
+        return Conversation(DialogState())
+    return Conversation(state, question_message_id)
+
+
+class Store(ABC):
+    """Async dialog state, inbox and outbox; open it (or `async with`) before use."""
+
+    # A name for messages: the file, or the server without its password.
+    where: str
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, creating the database's schema or migrating it to the current version;
+        idempotent. StoreError when the database cannot be used."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def check(self) -> None:
+        """The backend's integrity check; StoreError naming the database when it fails."""
+
+    @abstractmethod
+    async def schema_version(self) -> int:
+        """The schema version the database is at (bot.store.migrations)."""
+
+    # -- conversations --------------------------------------------------------------------
+
+    @abstractmethod
+    async def get(self, key: str) -> Conversation:
+        """The stored conversation, or a fresh one (also when the row is corrupted)."""
+
+    @abstractmethod
+    async def put(
+        self, key: str, state: DialogState, question_message_id: int | None = None
+    ) -> None: ...
+
+    @abstractmethod
+    async def set_question_message(self, key: str, message_id: int | None) -> None:
+        """Remember which message shows the current question (after it was sent)."""
+
+    @abstractmethod
+    async def delete(self, key: str) -> bool:
+        """Delete everything stored for the conversation; True if there was a row."""
+
+    @abstractmethod
+    async def count(self) -> int: ...
+
+    @abstractmethod
+    async def apply(
+        self, key: str, decide: Decide, *, event_id: int | None = None
+    ) -> list[int] | None:
+        """One step, read-modify-write under the conversation's lock, all or nothing: read
+        the conversation, `decide` the change, write the new state and the messages owed,
+        and finish the event. Returns the outbox ids of the owed messages, in order; None
+        (nothing done, `decide` not called) when the event was already finished, by this
+        process or another (a replay, or a second worker that took over the event)."""
+
+    # -- inbox and outbox (exactly-once across crashes) -----------------------------------
+
+    @abstractmethod
+    async def receive(self, events: Sequence[tuple[int, str]]) -> set[int]:
+        """Record incoming events (id, payload) in one transaction; the ids not seen before."""
+
+    @abstractmethod
+    async def finish(self, event_id: int) -> None:
+        """The event needs nothing more: forget its payload, keep its id (replays)."""
+
+    @abstractmethod
+    async def finish_many(self, event_ids: Sequence[int]) -> None:
+        """finish() for many events in one transaction (a flood's dropped messages)."""
+
+    @abstractmethod
+    async def unfinished(self) -> list[tuple[int, str]]:
+        """Events received and not finished (a crash came between), oldest first."""
+
+    @abstractmethod
+    async def commit(
+        self,
+        key: str,
+        state: DialogState | None,
+        *,
+        event_id: int | None,
+        owed: Sequence[str],
+        forget: bool = False,
+    ) -> list[int]:
+        """One step whose change does not depend on the stored state, all or nothing: the
+        new state (None: unchanged; `forget`: everything of the conversation deleted), the
+        messages it owes, and its event finished. Returns the outbox ids, in order."""
+
+    @abstractmethod
+    async def owed(self, key: str | None = None) -> list[Owed]:
+        """Messages still owed (for one conversation, or all), in the order they were owed."""
+
+    @abstractmethod
+    async def delivered(self, key: str, owed_id: int, question_message_id: int | None) -> None:
+        """An owed message went out: drop it and, unless KEEP, remember the message now
+        showing the conversation's question (None: no question showing)."""
+
+    # -- privacy --------------------------------------------------------------------------
+
+    @abstractmethod
+    async def expire(self, older_than_seconds: float) -> int:
+        """Delete conversations untouched for that long (and their owed messages), and
+        finished inbox ids past INBOX_KEEP_SECONDS; the number of conversations deleted."""
+
+    @abstractmethod
+    async def scrub(self) -> None:
+        """Leave no copy of deleted rows behind in the backend's own files where it can."""

@@ -1,0 +1,367 @@
+"""The PostgreSQL backend: one database shared by several workers on several machines.
+
+Chosen with YIBAO_DATABASE_URL=postgresql://…; the driver is psycopg 3 (async, typed, its
+binary wheel brings libpq: nothing to install on the machine; README "Runtime dependencies").
+Each process keeps a small pool of autocommit connections; a statement that must see or
+change several rows together runs in an explicit transaction.
+
+Order within a conversation, across workers: `apply` (read the state, run the step, write
+the state and the owed messages) runs in one transaction that first takes a transaction-level
+advisory lock on the conversation key (`pg_advisory_xact_lock(namespace, hashtext(key))`).
+A second worker's `apply` of the same conversation waits at that lock until the first
+commits, then reads what the first wrote; other conversations are not held up (two keys
+whose hashes collide only wait for each other, which is harmless). An advisory lock rather
+than `SELECT … FOR UPDATE`, because a conversation's first update has no row yet to lock
+(nor the first after /forget deleted it); rather than a version column with retry, because
+retrying re-runs the step on every collision and a conversation's updates collide exactly
+when a person taps twice. The lock goes with the transaction: a worker that dies mid-update
+has its connection closed by the server, its transaction rolled back and its lock released,
+and the next update finds the state as it was before.
+
+Privacy: /forget and the retention rule delete every row of the conversation (conversation,
+owed messages) in one transaction; no other table holds the key. PostgreSQL keeps the bytes
+of deleted rows in its data files until VACUUM reuses the space, and in its WAL until the
+segment is recycled, which the database's operator controls (README "Privacy"); `scrub` has
+nothing to truncate here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Final, LiteralString
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store import migrations
+from bot.store.base import (
+    INBOX_KEEP_SECONDS,
+    KEEP,
+    Conversation,
+    Decide,
+    Owed,
+    Store,
+    StoreError,
+    parse_conversation,
+)
+from dialogs.state import DialogState
+
+# Connections per process: a step holds one for a few milliseconds.
+POOL_SIZE: Final = 10
+CONNECT_TIMEOUT: Final = 10.0
+# The first key of every advisory lock this store takes (the second is the key's hash), so
+# they cannot meet another application's locks in the same database. ("yb" in ASCII.)
+LOCK_NAMESPACE: Final = 0x7962
+MIGRATION_LOCK: Final = 0  # the second key while migrating (hashtext of a key may be 0 too:
+#                            then a step waits for a migration, which is harmless)
+
+_UPSERT_STEP: Final = """
+    INSERT INTO conversations (key, state, question_message_id, updated_at)
+    VALUES (%s, %s, NULL, %s)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+"""
+_FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND done = 0"
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, where: str | None = None) -> None:
+        self.url = url
+        self.where = where or "(PostgreSQL)"
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] | None
+        self._pool = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
+        pool = AsyncConnectionPool(
+            self.url, min_size=1, max_size=POOL_SIZE, open=False,
+            kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT)},
+            name="yibao-store",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            async with pool.connection() as db:
+                await _migrate(db, self.where)
+        except StoreError:
+            await pool.close()
+            raise
+        except (psycopg.Error, OSError) as err:
+            await pool.close()
+            raise StoreError(_explain(self.where, err)) from err
+        except BaseException:
+            await pool.close()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    def _get_pool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]:
+        if self._pool is None:
+            raise RuntimeError("the store is not open")
+        return self._pool
+
+    async def check(self) -> None:
+        """The server answers and the schema is current (integrity is the server's job)."""
+        try:
+            version = await self.schema_version()
+        except psycopg.Error as err:
+            raise StoreError(_explain(self.where, err)) from err
+        if version != migrations.LATEST:
+            raise StoreError(f"the state database {self.where} is at schema version "
+                             f"{version}, not {migrations.LATEST}: run `yibao store migrate`")
+
+    async def schema_version(self) -> int:
+        async with self._get_pool().connection() as db:
+            return await _version(db)
+
+    # -- conversations --------------------------------------------------------------------
+
+    async def get(self, key: str) -> Conversation:
+        async with self._get_pool().connection() as db:
+            return await _select(db, key)
+
+    async def put(
+        self, key: str, state: DialogState, question_message_id: int | None = None
+    ) -> None:
+        async with self._get_pool().connection() as db:
+            await db.execute(
+                """
+                INSERT INTO conversations (key, state, question_message_id, updated_at)
+                VALUES (%s, %s, %s, %s)
+                ON CONFLICT (key) DO UPDATE SET state = excluded.state,
+                    question_message_id = excluded.question_message_id,
+                    updated_at = excluded.updated_at
+                """,
+                (key, state.to_json(), question_message_id, time.time()),
+            )
+
+    async def set_question_message(self, key: str, message_id: int | None) -> None:
+        async with self._get_pool().connection() as db:
+            await db.execute(
+                "UPDATE conversations SET question_message_id = %s WHERE key = %s",
+                (message_id, key),
+            )
+
+    async def delete(self, key: str) -> bool:
+        async with self._get_pool().connection() as db, db.transaction():
+            await _lock(db, key)
+            await db.execute("DELETE FROM outbox WHERE key = %s", (key,))
+            cursor = await db.execute("DELETE FROM conversations WHERE key = %s", (key,))
+            return cursor.rowcount > 0
+
+    async def count(self) -> int:
+        async with self._get_pool().connection() as db:
+            return await _scalar(db, "SELECT COUNT(*) FROM conversations")
+
+    async def apply(
+        self, key: str, decide: Decide, *, event_id: int | None = None
+    ) -> list[int] | None:
+        now = time.time()
+        async with self._get_pool().connection() as db, db.transaction():
+            await _lock(db, key)
+            if event_id is not None:
+                cursor = await db.execute("SELECT done FROM inbox WHERE id = %s", (event_id,))
+                row = await cursor.fetchone()
+                if row is not None and row[0]:
+                    return None
+            change = decide(await _select(db, key))
+            raw = change.state.to_json() if change.state is not None else None
+            return await _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+
+    # -- inbox and outbox -----------------------------------------------------------------
+
+    async def receive(self, events: Sequence[tuple[int, str]]) -> set[int]:
+        if not events:
+            return set()
+        ids = [event_id for event_id, _ in events]
+        payloads = [payload for _, payload in events]
+        async with self._get_pool().connection() as db:
+            cursor = await db.execute(
+                """
+                INSERT INTO inbox (id, payload, received_at)
+                SELECT e.id, e.payload, %s FROM unnest(%s::bigint[], %s::text[]) AS e(id, payload)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+                """,
+                (time.time(), ids, payloads),
+            )
+            return {int(str(row[0])) for row in await cursor.fetchall()}
+
+    async def finish(self, event_id: int) -> None:
+        async with self._get_pool().connection() as db:
+            await db.execute(_FINISH, (event_id,))
+
+    async def finish_many(self, event_ids: Sequence[int]) -> None:
+        ids = list(event_ids)
+        if not ids:
+            return
+        async with self._get_pool().connection() as db:
+            await db.execute(
+                "UPDATE inbox SET done = 1, payload = NULL WHERE id = ANY(%s) AND done = 0",
+                (ids,),
+            )
+
+    async def unfinished(self) -> list[tuple[int, str]]:
+        async with self._get_pool().connection() as db:
+            cursor = await db.execute(
+                "SELECT id, payload FROM inbox WHERE done = 0 ORDER BY id"
+            )
+            return [(int(str(i)), p if isinstance(p, str) else "")
+                    for i, p in await cursor.fetchall()]
+
+    async def commit(
+        self,
+        key: str,
+        state: DialogState | None,
+        *,
+        event_id: int | None,
+        owed: Sequence[str],
+        forget: bool = False,
+    ) -> list[int]:
+        raw = state.to_json() if state is not None else None
+        now = time.time()
+        async with self._get_pool().connection() as db, db.transaction():
+            await _lock(db, key)
+            return await _write_step(db, key, raw, event_id, owed, forget, now)
+
+    async def owed(self, key: str | None = None) -> list[Owed]:
+        async with self._get_pool().connection() as db:
+            if key is None:
+                cursor = await db.execute("SELECT id, key, payload FROM outbox ORDER BY id")
+            else:
+                cursor = await db.execute(
+                    "SELECT id, key, payload FROM outbox WHERE key = %s ORDER BY id", (key,)
+                )
+            return [Owed(int(str(i)), str(k), str(p)) for i, k, p in await cursor.fetchall()]
+
+    async def delivered(self, key: str, owed_id: int, question_message_id: int | None) -> None:
+        async with self._get_pool().connection() as db, db.transaction():
+            await db.execute("DELETE FROM outbox WHERE id = %s", (owed_id,))
+            if question_message_id != KEEP:
+                await db.execute(
+                    "UPDATE conversations SET question_message_id = %s WHERE key = %s",
+                    (question_message_id, key),
+                )
+
+    # -- privacy --------------------------------------------------------------------------
+
+    async def expire(self, older_than_seconds: float) -> int:
+        now = time.time()
+        before, inbox_before = now - older_than_seconds, now - INBOX_KEEP_SECONDS
+        async with self._get_pool().connection() as db, db.transaction():
+            await db.execute(
+                "DELETE FROM outbox WHERE key IN "
+                "(SELECT key FROM conversations WHERE updated_at < %s)", (before,)
+            )
+            cursor = await db.execute(
+                "DELETE FROM conversations WHERE updated_at < %s", (before,)
+            )
+            deleted = cursor.rowcount
+            await db.execute(
+                "DELETE FROM inbox WHERE done = 1 AND received_at < %s", (inbox_before,)
+            )
+            return deleted
+
+    async def scrub(self) -> None:
+        """Nothing to do: no file of ours holds copies (see the module docstring)."""
+        self._get_pool()
+
+
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+
+
+async def _lock(db: Connection, key: str) -> None:
+    """The conversation's lock, held until the transaction ends (commit, rollback, or the
+    connection dropping)."""
+    await db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, key))
+
+
+async def _select(db: Connection, key: str) -> Conversation:
+    cursor = await db.execute(
+        "SELECT state, question_message_id FROM conversations WHERE key = %s", (key,)
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return parse_conversation(None, None)
+    raw, message_id = row
+    return parse_conversation(raw if isinstance(raw, str) else "",
+                              int(str(message_id)) if message_id is not None else None)
+
+
+async def _write_step(
+    db: Connection,
+    key: str,
+    raw: str | None,
+    event_id: int | None,
+    owed: Sequence[str],
+    forget: bool,
+    now: float,
+) -> list[int]:
+    if forget:
+        await db.execute("DELETE FROM outbox WHERE key = %s", (key,))
+        await db.execute("DELETE FROM conversations WHERE key = %s", (key,))
+    elif raw is not None:
+        await db.execute(_UPSERT_STEP, (key, raw, now))
+    ids: list[int] = []
+    if owed:
+        cursor = await db.execute(
+            """
+            INSERT INTO outbox (key, payload, created_at)
+            SELECT %s, o.payload, %s FROM unnest(%s::text[]) WITH ORDINALITY AS o(payload, n)
+            ORDER BY o.n
+            RETURNING id
+            """,
+            (key, now, list(owed)),
+        )
+        ids = sorted(int(str(row[0])) for row in await cursor.fetchall())
+    if event_id is not None:
+        await db.execute(_FINISH, (event_id,))
+    return ids
+
+
+async def _scalar(db: Connection, query: LiteralString) -> int:
+    cursor = await db.execute(query)
+    row = await cursor.fetchone()
+    return int(str(row[0])) if row is not None else 0
+
+
+async def _version(db: Connection) -> int:
+    return await _scalar(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version")
+
+
+async def _migrate(db: Connection, where: str) -> None:
+    """Bring the database to migrations.LATEST in one transaction, under an advisory lock (a
+    second worker starting at the same time waits, then finds nothing left to do)."""
+    async with db.transaction():
+        await db.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                         (LOCK_NAMESPACE, MIGRATION_LOCK))
+        await db.execute(migrations.VERSION_TABLE_POSTGRES)
+        current = await _version(db)
+        problem = migrations.too_new(current, where)
+        if problem:
+            raise StoreError(problem)
+        for migration in migrations.pending(current):
+            for statement in migration.postgres:
+                await db.execute(statement.encode())
+            await db.execute(
+                "INSERT INTO schema_version (version, description, applied_at) "
+                "VALUES (%s, %s, %s)",
+                (migration.version, migration.description, time.time()),
+            )
+
+
+def _explain(where: str, err: BaseException) -> str:
+    """One line naming the server (never its password) and what to do."""
+    first = " ".join(str(err).split())[:160]
+    if isinstance(err, psycopg.OperationalError) or "timeout" in type(err).__name__.lower():
+        return (f"the state database {where} cannot be reached ({first}). Check that the "
+                f"PostgreSQL server runs and YIBAO_DATABASE_URL names it (host, port, user, "
+                f"password, database).")
+    return f"the state database {where} cannot be used ({first})."
