@@ -192,13 +192,7 @@ def answer(q: Quote) -> QuoteResult:
             update={"due": Decimal(0), "known_part": None, "total_due": Decimal(0)}
         )
         determined = True
-    if newborn_within and q.request.birth_date is not None and q.data.newborn:
-        deadline = deadline_rules.deadline(q, window, newborn_within)  # from the birth date
-    else:
-        deadline = q.ctx.remembered(
-            ("deadline", id(window), newborn_within, *people),
-            lambda: deadline_rules.deadline(q, window, newborn_within),
-        )
+    deadline = deadline_rules.deadline(q, window, newborn_within)
     coverage, waiting = coverage_rules.coverage_and_waiting(q, window, newborn_within, special)
     coverage = coverage_rules.not_before_birth(q, coverage)
     amount = price.with_back_payment(q, amount, tier, waiting)

@@ -263,14 +263,19 @@ PRECEDENCE: tuple[Rule, ...] = (
 )
 
 
+def deciding(q: Quote, situation: Situation) -> Rule:
+    """The first rule of PRECEDENCE that applies."""
+    for rule in PRECEDENCE:
+        if rule.applies(q, situation):
+            return rule
+    raise AssertionError("the window's own rule always applies")
+
+
 def coverage_and_waiting(
     q: Quote, window: Window, newborn_within: bool | None, special: SpecialCase | None
 ) -> Outcome:
     situation = Situation(window, newborn_within, special)
-    for rule in PRECEDENCE:
-        if rule.applies(q, situation):
-            return rule.answer(q, situation)
-    raise AssertionError("the window's own rule always applies")
+    return deciding(q, situation).answer(q, situation)
 
 
 def from_payment(q: Quote, clause: str | None, reason: str) -> tuple[Coverage, Waiting]:
