@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.policy_grid import grid
-from bot.quote_command import quote_json
+from bot.cli.quote import quote_json
 from dialogs.rendering import render_quote
 from policies.catalog import Catalog, read_catalog
 from policies.engine import quote
