@@ -27,7 +27,7 @@ from typing import Final
 from bot.database_url import DEFAULT_STATE_DB, Database, DatabaseUrlError
 from bot.database_url import from_env as database_from_env
 
-__all__ = ["DEFAULT_STATE_DB", "Settings", "SettingsError"]
+__all__ = ["DEFAULT_STATE_DB", "Settings", "SettingsError", "retention_days_from_env"]
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_RETENTION_DAYS: Final = 30.0
 DEFAULT_REPLY_WINDOW: Final = 60.0
@@ -86,8 +86,7 @@ class Settings:
             database=database,
             admin_ids=_admin_ids(env.get("YIBAO_ADMIN_IDS", "")),
             log_level=level,
-            retention_days=_positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS,
-                                     "days, e.g. 30"),
+            retention_days=retention_days_from_env(env),
             reply_window_seconds=_positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
                                            "seconds, e.g. 60"),
         )
@@ -135,6 +134,12 @@ def _admin_ids(raw: str) -> frozenset[int]:
             )
         ids.add(int(part))
     return frozenset(ids)
+
+
+def retention_days_from_env(env: Mapping[str, str]) -> float:
+    """YIBAO_RETENTION_DAYS (30 by default): one rule for every adapter that keeps
+    conversations (the bot and `yibao web`; bot.retention applies it)."""
+    return _positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, "days, e.g. 30")
 
 
 def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> float:

@@ -33,6 +33,9 @@ from starlette.staticfiles import StaticFiles
 
 from bot import database_url
 from bot.clock import today_in_china
+from bot.health import Counters
+from bot.retention import RUN_EVERY_SECONDS, Retention
+from bot.settings import DEFAULT_RETENTION_DAYS, SettingsError, retention_days_from_env
 from bot.store import connect
 from bot.web import api, openapi
 from bot.web.chat import Chat
@@ -54,20 +57,26 @@ class WebSettings:
     # makes ~1 request a second; a hotline desk behind one address makes a few).
     rate_burst: int = 60
     rate_per_second: float = 5.0
+    # The bot's retention rule (bot.retention): conversations untouched this many days are
+    # deleted, checked at start-up and then every `retention_every` seconds.
+    retention_days: float = DEFAULT_RETENTION_DAYS
+    retention_every: float = RUN_EVERY_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
         env = os.environ if env is None else env
         try:
             database = database_url.from_env(env)
-        except database_url.DatabaseUrlError as err:
+            retention_days = retention_days_from_env(env)
+        except (database_url.DatabaseUrlError, SettingsError) as err:
             raise WebSettingsError(str(err)) from None
         raw = env.get("YIBAO_WEB_RATE", "").strip()
         if not raw:
-            return cls(database=database)
+            return cls(database=database, retention_days=retention_days)
         burst, _, rate = raw.partition("/")
         try:
-            return cls(database=database, rate_burst=int(burst), rate_per_second=float(rate))
+            return cls(database=database, rate_burst=int(burst), rate_per_second=float(rate),
+                       retention_days=retention_days)
         except ValueError:
             raise WebSettingsError(
                 f"YIBAO_WEB_RATE={raw!r} must be BURST/PER_SECOND, e.g. 60/5"
@@ -80,13 +89,17 @@ def create_app(
     store = connect(settings.database)
     chat = Chat(store, today)
     reference = Reference(today)
+    retention = Retention(store, settings.retention_days, Counters(),
+                          every=settings.retention_every)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open()
+        retention.start()
         try:
             yield
         finally:
+            await retention.stop()
             await store.close()
 
     async def schema(request: Request) -> Response:

@@ -17,10 +17,12 @@ volunteers, and the JSON API (POST /api/v1/quote, the `yibao quote --format json
 schema at /api/v1/openapi.json).
 
 Dialog state is kept where the bot keeps it: $YIBAO_DATABASE_URL (sqlite:///FILE), else
-$YIBAO_STATE_DB, else ./yibao-state.sqlite3. $YIBAO_WEB_RATE sets the per-client rate limit
-as BURST/PER_SECOND (default 60/5). Behind a reverse proxy on the same host, the client
-address and scheme are taken from its X-Forwarded-For / X-Forwarded-Proto headers
-(--forwarded-allow-ips names the proxies to trust; default 127.0.0.1).
+$YIBAO_STATE_DB, else ./yibao-state.sqlite3; conversations untouched for
+$YIBAO_RETENTION_DAYS days (default 30) are deleted, checked at start and hourly.
+$YIBAO_WEB_RATE sets the per-client rate limit as BURST/PER_SECOND (default 60/5).
+Behind a reverse proxy on the same host, the client address and scheme are taken from its
+X-Forwarded-For / X-Forwarded-Proto headers (--forwarded-allow-ips names the proxies to
+trust; default 127.0.0.1).
 """
 
 
