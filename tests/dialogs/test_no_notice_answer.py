@@ -90,3 +90,18 @@ def test_the_command_gives_the_same_compact_reference(capsys: pytest.CaptureFixt
     assert "本服务尚未收录适用于2027年3月1日缴费的通知" in text
     assert "咨询电话" not in text
     assert f"【2025年度规定，仅供参考】 应缴{format_money(reference.amount.due, 'zh_Hans')}" in text
+
+
+def test_the_compact_reference_names_the_facts_its_figures_depend_on() -> None:
+    """A person not insured for two years waits four months (昌图 一、3 with the national
+    lapse rule): the reference's coverage start is only true for that history, so the line
+    saying who pays when says it too, as the full answer's header does."""
+    reply = _reply("昌图 特困人员 2027年3月1日交 断保2年 不补缴")
+    reference = reply.blocks[-1].params["result"]
+    assert reference.request.lapsed_years == 2
+    text = render_reply(reply, "text").text
+    label = render_template("dialog/reference_label.j2", "zh_Hans", "text", result=reference)
+    day = format_date(reference.request.payment_date, "zh_Hans")
+    assert f"{label} 特困人员，{day}缴费；断保2年" in text
+    assert reference.coverage is not None and reference.coverage.start is not None
+    assert format_date(reference.coverage.start, "zh_Hans") + "起享受待遇" in text
