@@ -34,6 +34,10 @@ class SourceGroup:
     label: str
     quotes: tuple[str, ...]
     readings: tuple[str, ...] = ()  # our readings of national rules, in the user's language
+    national: bool = False  # shown as "国家规定"/"national rule" in the user's language
+    # What a clause cited by label alone stands behind ("channels", "contacts",
+    # "registration"): the answer lists those in full, and a bare "依据：…通知 三" said nothing.
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,21 +63,18 @@ def _group_sources(result: QuoteResult, lang: str = "zh_Hans") -> list[SourceGro
     """Deduplicated by (document, label); quotes only for the figures' own sources.
 
     Registration, channels and contacts are shown in full elsewhere in the answer, so their
-    clauses are cited by label only (the contacts the answer lists, not every phone).
+    clauses are cited by label only (the contacts the answer lists, not every phone), with
+    what they stand behind.
     """
-    quoted = [s for s in result.sources]
-    listed = [
-        s
-        for items in (result.registration, result.channels, result.concerned_contacts)
-        for item in items
-        for s in item.sources
-    ]
     groups: dict[tuple[str, str], list[str]] = {}
     readings: dict[tuple[str, str], list[str]] = {}
-    for source in quoted:
+    national: dict[tuple[str, str], bool] = {}
+    topics: dict[tuple[str, str], list[str]] = {}
+    for source in result.sources:
         key = (source.document, source.clause_label)
         quotes = groups.setdefault(key, [])
         said = readings.setdefault(key, [])
+        national[key] = source.national
         if source.reading is not None:
             # A reading is ours, never a quotation: shown labelled, in the user's language.
             text = source.reading.get(lang) or source.reading.get("zh_Hans", "")
@@ -81,10 +82,29 @@ def _group_sources(result: QuoteResult, lang: str = "zh_Hans") -> list[SourceGro
                 said.append(text)
         elif source.quote and source.quote not in quotes:
             quotes.append(source.quote)
-    for source in listed:
-        groups.setdefault((source.document, source.clause_label), [])
+    listed = (
+        ("registration", result.registration),
+        ("channels", result.channels),
+        ("contacts", result.concerned_contacts),
+    )
+    for topic, items in listed:
+        for item in items:
+            for source in item.sources:
+                key = (source.document, source.clause_label)
+                groups.setdefault(key, [])
+                national.setdefault(key, source.national)
+                named = topics.setdefault(key, [])
+                if topic not in named:
+                    named.append(topic)
     return [
-        SourceGroup(doc, label, tuple(quotes), tuple(readings.get((doc, label), ())))
+        SourceGroup(
+            doc,
+            label,
+            tuple(quotes),
+            tuple(readings.get((doc, label), ())),
+            national.get((doc, label), False),
+            tuple(topics.get((doc, label), ())),
+        )
         for (doc, label), quotes in groups.items()
     ]
 

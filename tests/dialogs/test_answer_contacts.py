@@ -78,7 +78,8 @@ def test_the_answer_lists_the_offices_the_question_concerns(
 
 def test_the_contacts_clause_stays_cited() -> None:
     text = changtu_answer("dibao_edge")
-    assert "依据：昌图县政府办通知（2024年10月18日） 七" in text
+    # with what it stands behind, beside the channels' clause of the same notice
+    assert "依据：昌图县政府办通知（2024年10月18日） 三（缴费渠道）；七（咨询电话）" in text
 
 
 def test_the_issue_example_is_shorter_and_keeps_every_figure() -> None:

@@ -214,6 +214,34 @@ def test_ok_answers_end_contacts_with_12393_and_dedupe_sources() -> None:
         assert result.contacts[-1].detail == "12393"
 
 
+_SOURCE_PREFIX = {"zh_Hans": "依据：", "zh_Hant": "依據：", "en": "Source: "}
+_READINGS = ("(this service's reading", "（本服务的理解", "（本服務的理解")
+_TOPICS = {
+    "zh_Hans": ("（缴费渠道", "（咨询电话", "（参保登记"),
+    "zh_Hant": ("（繳費渠道", "（諮詢電話", "（參保登記"),
+    "en": ("(payment channels", "(contacts", "(registration"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_source_line_says_what_it_stands_behind(lang: str) -> None:
+    """A clause cited by label alone named nothing ("依据：昌图县政府办通知 三", "依据：国家规定
+    12393"): each line now carries the clause's words, our labelled reading, or what the
+    answer lists from it (channels, contacts, registration); national rules are named in the
+    reader's language (English read "国家规定")."""
+    for result in GRID[::7]:
+        if result.status is not Status.OK:
+            continue
+        text = render_quote(result, lang, "text")
+        sources = [line for line in text.splitlines() if line.startswith(_SOURCE_PREFIX[lang])]
+        assert sources, text
+        for line in sources:
+            said = "“" in line or any(r in line for r in _READINGS)
+            assert said or any(topic in line for topic in _TOPICS[lang]), (line, text)
+        if lang == "en":
+            assert not [line for line in sources if line.startswith("Source: 国家规定")], text
+
+
 # -- what each status says first ---------------------------------------------------------------
 
 
