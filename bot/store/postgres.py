@@ -28,7 +28,6 @@ nothing to truncate here.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Final, LiteralString
@@ -47,7 +46,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -84,21 +82,21 @@ _FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND do
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, where: str | None = None) -> None:
+    def __init__(self, url: str, where: str | None = None, *,
+                 claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(where or "(PostgreSQL)", claim_seconds=claim_seconds)
         self.url = url
-        self.where = where or "(PostgreSQL)"
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] | None
         self._pool = None
         self._alive: psycopg.AsyncConnection[tuple[object, ...]] | None = None
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        if self._pool is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    async def _open(self, *, migrate: bool) -> None:
         pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
         pool = AsyncConnectionPool(
             self.url, min_size=1, max_size=POOL_SIZE, open=False,
@@ -116,25 +114,25 @@ class PostgresStore(Store):
                 f"SELECT pg_advisory_lock(%s, {_HOLDER_HASH.format('%s')})".encode(),
                 (WORKER_NAMESPACE, self.holder))
         except StoreError:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         except (psycopg.Error, OSError) as err:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise StoreError(_explain(self.where, err)) from err
         except BaseException:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         self._pool = pool
 
-    async def close(self) -> None:
+    async def _close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             with contextlib.suppress(psycopg.Error):  # handed back at once, not at expiry
                 async with pool.connection() as db:
                     await _release(db, self.holder)
-            await self._close(pool)
+            await self._disconnect(pool)
 
-    async def _close(
+    async def _disconnect(
         self, pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
     ) -> None:
         alive, self._alive = self._alive, None
@@ -298,7 +296,7 @@ class PostgresStore(Store):
         return sorted((int(str(i)), p if isinstance(p, str) else "") for i, p in rows)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         async with self._get_pool().connection() as db:
             # Nothing owed (most calls): no lock, one round trip. A row owed right after this

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import socket
@@ -70,7 +69,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -95,25 +93,24 @@ _OPEN: set[str] = set()
 class SqliteStore(Store):
     """The store in one SQLite file (created, with its folder, when missing)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(str(path), claim_seconds=claim_seconds)
         self.path = Path(path)
-        self.where = str(self.path)
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None  # the worker thread's
         self._inline: sqlite3.Connection | None = None  # the event loop's
         self._writes = 0
         self._checkpoint: asyncio.Future[None] | None = None
         self._migrate_at_open = True
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        """Open the database (creating file and schema if needed); idempotent."""
-        if self._executor is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._executor is not None
+
+    async def _open(self, *, migrate: bool) -> None:
+        """Open the database (creating file and schema if needed)."""
         self._migrate_at_open = migrate
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-store")
         try:
@@ -129,9 +126,8 @@ class SqliteStore(Store):
             self._executor = None
             raise
 
-    async def close(self) -> None:
-        if self._executor is None:
-            return
+    async def _close(self) -> None:
+        assert self._executor is not None
         _OPEN.discard(self.holder)
         try:
             if self._inline is not None:
@@ -212,7 +208,7 @@ class SqliteStore(Store):
         return await self._run(lambda db: _claim_unfinished(db, now, holder, until), write=True)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         until = now + self.claim_seconds
         owed = await self._run(lambda db: _claim_owed(db, key, claim, now, until), write=True)
