@@ -240,7 +240,6 @@ class Store(ABC):
         when another live claim holds any of them: its worker delivers them and then what
         is owed after them, so one conversation's messages go out in order, once."""
 
-    @abstractmethod
     async def commit(
         self,
         key: str,
@@ -252,7 +251,11 @@ class Store(ABC):
     ) -> list[int]:
         """One step whose change does not depend on the stored state, all or nothing: the
         new state (None: unchanged; `forget`: everything of the conversation deleted), the
-        messages it owes, and its event finished. Returns the outbox ids, in order."""
+        messages it owes, and its event finished. Returns the outbox ids, in order ([]: the
+        event was finished already, by another worker that took it over)."""
+        change = Change(state, owed=owed, forget=forget)
+        ids = await self.apply(key, lambda _: change, event_id=event_id)
+        return ids if ids is not None else []
 
     @abstractmethod
     async def owed(self, key: str | None = None) -> list[Owed]:

@@ -320,23 +320,6 @@ class PostgresStore(Store):
             )
         return Claim(claim, [Owed(int(str(i)), key, str(p)) for i, p, _ in rows])
 
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        async with self._get_pool().connection() as db, db.transaction():
-            await _lock(db, key)
-            if event_id is not None and await _done(db, event_id):
-                return []  # applied already (a second worker took the event over)
-            return await _write_step(db, key, raw, event_id, owed, forget, now)
-
     async def owed(self, key: str | None = None) -> list[Owed]:
         async with self._get_pool().connection() as db:
             if key is None:

@@ -214,24 +214,6 @@ class SqliteStore(Store):
         owed = await self._run(lambda db: _claim_owed(db, key, claim, now, until), write=True)
         return Claim(claim, owed)
 
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        """One step, all or nothing: the new state (None: unchanged; `forget`: everything of
-        the conversation deleted), the messages it owes, and its event finished. Returns the
-        outbox ids of the owed messages, in order."""
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        return await self._run(
-            lambda db: _commit(db, key, raw, event_id, owed, forget, now), write=True
-        )
-
     async def owed(self, key: str | None = None) -> list[Owed]:
         """Messages still owed (for one conversation, or all), in the order they were owed."""
         return await self._run(lambda db: _owed(db, key))
@@ -532,21 +514,6 @@ def _finish_many(db: sqlite3.Connection, event_ids: list[int]) -> None:
 def _unfinished(db: sqlite3.Connection) -> list[tuple[int, str]]:
     rows = db.execute("SELECT id, payload FROM inbox WHERE done = 0 ORDER BY id").fetchall()
     return [(int(i), p if isinstance(p, str) else "") for i, p in rows]
-
-
-def _commit(
-    db: sqlite3.Connection,
-    key: str,
-    raw: str | None,
-    event_id: int | None,
-    owed: Sequence[str],
-    forget: bool,
-    now: float,
-) -> list[int]:
-    with _transaction(db):
-        if event_id is not None and _done(db, event_id):
-            return []  # applied already (a second worker took the event over)
-        return _write_step(db, key, raw, event_id, owed, forget, now)
 
 
 def _done(db: sqlite3.Connection, event_id: int) -> bool:
