@@ -70,6 +70,11 @@ def _clause_refs(data: PolicyFile) -> list[tuple[str, str]]:
     refs += [(f"registration[{i}].clause", r.clause) for i, r in enumerate(data.registration)]
     refs += [(f"channels[{i}].clause", c.clause) for i, c in enumerate(data.channels)]
     refs += [(f"contacts[{i}].clause", c.clause) for i, c in enumerate(data.contacts)]
+    refs += [
+        (f"contacts[{i}].concerns[{j}].clause", x.clause)
+        for i, c in enumerate(data.contacts)
+        for j, x in enumerate(c.concerns)
+    ]
     refs += [(f"refunds[{i}]", c) for i, c in enumerate(data.refunds)]
     refs += [
         (f"scope_identities[{i}].clause", x.clause) for i, x in enumerate(data.scope_identities)
@@ -112,6 +117,12 @@ def _identity_refs(data: PolicyFile) -> list[tuple[str, str]]:
         if c not in audiences
     ]
     refs += [("identity_notes", c) for c in data.identity_notes]
+    refs += [
+        (f"contacts[{i}].concerns[{j}].identities", code)
+        for i, c in enumerate(data.contacts)
+        for j, x in enumerate(c.concerns)
+        for code in x.identities
+    ]
     refs += [
         (f"scope_identities[{i}].identity", x.identity) for i, x in enumerate(data.scope_identities)
     ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,6 +131,34 @@ class ListedItem(Frozen):
     sources: list[Source]
 
 
+# What a payment question concerns whoever asks it: paying, and the policy line.
+EVERYONE_TOPICS: Final = frozenset({"payment", "general"})
+
+
+class ContactConcern(Frozen):
+    """One thing the notice says an office does (policies.schema.ContactTopic), for whom."""
+
+    topic: str
+    identities: list[str] = []  # empty: every resident
+    sources: list[Source]
+
+
+class ContactItem(ListedItem):
+    """An office and its phone (`detail`), cited by the line printing it, with what it does."""
+
+    concerns: list[ContactConcern] = []
+
+    def concerns_person(self, identities: Collection[str]) -> bool:
+        """Whether a payment answer for someone holding `identities` names this office: it
+        takes payment or answers policy questions for everyone, or the notice charges it
+        with one of the person's groups (verifying or registering them)."""
+        return any(
+            (not c.identities and c.topic in EVERYONE_TOPICS)
+            or any(code in identities for code in c.identities)
+            for c in self.concerns
+        )
+
+
 class QuoteRequest(Frozen):
     region: str
     identities: frozenset[str] = frozenset()
@@ -175,12 +205,18 @@ class QuoteResult(Frozen):
     waiting: Waiting | None = None
     registration: list[ListedItem] = []
     channels: list[ListedItem] = []
-    contacts: list[ListedItem] = []
+    contacts: list[ContactItem] = []  # every office the notice prints, then 12393
     refunds: list[ListedItem] = []
     notes: list[Note] = []
     needs: list[str] = []  # inputs that would change this answer: birth_date, tier, lapse
     sources: list[Source] = []
     other_insurance_years: list[OtherInsuranceYear] = []  # also payable on this date
+
+    @property
+    def concerned_contacts(self) -> list[ContactItem]:
+        """The contacts this answer concerns (ContactItem.concerns_person), in the notice's
+        order; the full list stays in `contacts` for the reference views and the JSON."""
+        return [c for c in self.contacts if c.concerns_person(self.identities)]
 
     @property
     def amount_due(self) -> Decimal | None:

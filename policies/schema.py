@@ -248,10 +248,24 @@ class RegistrationStep(Strict):
     clause: str
 
 
+ContactTopic = Literal["payment", "general", "registration", "identity_verification", "benefits"]
+"""What a notice says an office does: takes payment (税务), answers policy questions in general
+(the 医保 centre, 12393), registers people, verifies a group's identity, pays benefits."""
+
+
+class ContactConcern(Strict):
+    """One thing the notice says an office does, for whom (no identities: for everyone)."""
+
+    topic: ContactTopic
+    identities: list[str] = []  # identity codes; empty: every resident
+    clause: str  # where the notice says the office does it
+
+
 class Contact(Strict):
     name: str
     phone: str
-    clause: str
+    clause: str  # the line that prints the phone
+    concerns: list[ContactConcern] = Field(min_length=1)
 
 
 class ScopeIdentity(Strict):

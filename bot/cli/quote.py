@@ -298,6 +298,23 @@ def _items(items: list[ListedItem]) -> list[dict[str, Any]]:
     ]
 
 
+def _contacts(result: QuoteResult) -> list[dict[str, Any]]:
+    """Every contact of the notice (and 12393), each with what the notice has the office do
+    and whether this answer concerns it (the text answer lists only those)."""
+    concerned = {id(c) for c in result.concerned_contacts}
+    return [
+        {
+            **item,
+            "concerns": [
+                {"topic": c.topic, "identities": list(c.identities), "sources": _sources(c.sources)}
+                for c in contact.concerns
+            ],
+            "concerns_this_answer": id(contact) in concerned,
+        }
+        for contact, item in zip(result.contacts, _items(list(result.contacts)), strict=True)
+    ]
+
+
 def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
     """The `--format json` object: the contract keys first, then the full detail."""
     from policies.catalog import load_catalog
@@ -416,7 +433,7 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
         },
         "registration": _items(result.registration),
         "channels": _items(result.channels),
-        "contacts": _items(result.contacts),
+        "contacts": _contacts(result),
         "refunds": _items(result.refunds),
         "notes": [
             {

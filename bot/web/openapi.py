@@ -10,9 +10,10 @@ the answer to every worked case in policies/data/*/*.cases.yaml against it.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from bot.web.api import QuoteBody
+from policies.schema import ContactTopic
 
 _NULLABLE_DATE: Final = {"type": ["string", "null"], "format": "date"}
 _SOURCE: Final = {
@@ -27,16 +28,40 @@ _SOURCE: Final = {
     },
 }
 _SOURCES: Final = {"type": "array", "items": {"$ref": "#/components/schemas/Source"}}
+_ITEM_PROPERTIES: Final = {
+    "name": {"type": "string"},
+    "detail": {"type": ["string", "null"]},
+    "audience": {"type": ["string", "null"]},
+    "sources": _SOURCES,
+}
 _ITEMS: Final = {
     "type": "array",
     "items": {
         "type": "object",
         "required": ["name", "detail", "sources"],
+        "properties": _ITEM_PROPERTIES,
+    },
+}
+_CONTACTS: Final = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "detail", "sources", "concerns", "concerns_this_answer"],
         "properties": {
-            "name": {"type": "string"},
-            "detail": {"type": ["string", "null"]},
-            "audience": {"type": ["string", "null"]},
-            "sources": _SOURCES,
+            **_ITEM_PROPERTIES,
+            "concerns": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["topic", "identities", "sources"],
+                    "properties": {
+                        "topic": {"enum": list(get_args(ContactTopic))},
+                        "identities": {"type": "array", "items": {"type": "string"}},
+                        "sources": _SOURCES,
+                    },
+                },
+            },
+            "concerns_this_answer": {"type": "boolean"},
         },
     },
 }
@@ -78,7 +103,7 @@ QUOTE_RESPONSE: Final[dict[str, Any]] = {
         },
         "registration": _ITEMS,
         "channels": _ITEMS,
-        "contacts": _ITEMS,
+        "contacts": _CONTACTS,
         "refunds": _ITEMS,
         "notes": {
             "type": "array",

@@ -15,7 +15,7 @@ from typing import Any, Final
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.notes import note_fragment
-from policies.result import QuoteResult, Source, Status, SubsidyLine
+from policies.result import ContactItem, QuoteResult, Source, Status, SubsidyLine
 
 log = logging.getLogger("dialogs.rendering")
 
@@ -59,12 +59,12 @@ def _group_sources(result: QuoteResult, lang: str = "zh_Hans") -> list[SourceGro
     """Deduplicated by (document, label); quotes only for the figures' own sources.
 
     Registration, channels and contacts are shown in full elsewhere in the answer, so their
-    clauses are cited by label only.
+    clauses are cited by label only (the contacts the answer lists, not every phone).
     """
     quoted = [s for s in result.sources]
     listed = [
         s
-        for items in (result.registration, result.channels, result.contacts)
+        for items in (result.registration, result.channels, result.concerned_contacts)
         for item in items
         for s in item.sources
     ]
@@ -105,6 +105,16 @@ def _office(result: QuoteResult) -> str | None:
     return result.office
 
 
+def _contact_lines(result: QuoteResult) -> list[tuple[ContactItem, list[str]]]:
+    """The contacts this answer concerns, each with what the notice has it do for this
+    person's own groups (none for the offices every payer may call)."""
+    held = result.identities
+    return [
+        (contact, [c.topic for c in contact.concerns if any(i in held for i in c.identities)])
+        for contact in result.concerned_contacts
+    ]
+
+
 def _closed_from(result: QuoteResult) -> str | None:
     return next((n.params.get("date") for n in result.notes if n.code == "closed"), None)
 
@@ -134,6 +144,7 @@ def answer_context(
         "applied": applied,
         "other_subsidies": [s for s in subsidies if s is not applied and s.amount is not None],
         "office": _office(result),
+        "contact_lines": _contact_lines(result),
         "closed_from": _closed_from(result),
         "newborn_days": newborn_days,
     }

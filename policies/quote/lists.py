@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from policies.quote.context import Context, Quote
-from policies.result import ListedItem
+from policies.result import ContactConcern, ContactItem, ListedItem
+from policies.schema import Contact
+
+Item = TypeVar("Item", bound=ListedItem)
 
 
 def audience_of(q: Quote) -> set[str]:
@@ -37,10 +41,10 @@ def _registration(q: Quote, audience: frozenset[str]) -> list[ListedItem]:
     return items
 
 
-def _once(ctx: Context, kind: str, make: Callable[[], list[ListedItem]]) -> list[ListedItem]:
+def _once(ctx: Context, kind: str, make: Callable[[], list[Item]]) -> list[Item]:
     """The notice's lists do not depend on the request: made once per catalog and notice."""
     key = (kind, ctx.policy.slug, ctx.data.insurance_year)
-    found: list[ListedItem] | None = ctx.catalog.memo.get(key)
+    found: list[Item] | None = ctx.catalog.memo.get(key)
     if found is None:
         found = ctx.catalog.memo[key] = make()
     return list(found)
@@ -71,17 +75,23 @@ def _refunds(q: Quote) -> list[ListedItem]:
     return items
 
 
-def contacts(ctx: Context) -> list[ListedItem]:
+def contacts(ctx: Context) -> list[ContactItem]:
     return _once(ctx, "contacts", lambda: _contacts(ctx))
 
 
-def _contacts(ctx: Context) -> list[ListedItem]:
-    items = [
-        ListedItem(name=c.name, detail=c.phone, sources=ctx.sources(c.clause))
-        for c in ctx.data.contacts
-    ]
+def _contacts(ctx: Context) -> list[ContactItem]:
     hotline = ctx.catalog.national.hotline
-    items.append(
-        ListedItem(name=hotline.name, detail=hotline.phone, sources=ctx.sources(hotline.clause))
+    return [_contact(ctx, c) for c in [*ctx.data.contacts, hotline]]
+
+
+def _contact(ctx: Context, contact: Contact) -> ContactItem:
+    concerns = [
+        ContactConcern(topic=c.topic, identities=c.identities, sources=ctx.sources(c.clause))
+        for c in contact.concerns
+    ]
+    return ContactItem(
+        name=contact.name,
+        detail=contact.phone,
+        sources=ctx.sources(contact.clause),
+        concerns=concerns,
     )
-    return items

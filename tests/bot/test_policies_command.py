@@ -44,7 +44,7 @@ def test_new_creates_the_draft_and_refuses_to_overwrite_it(
     assert new(root, "昌图", "2026", "--notice", str(root / "notice.txt")) == 0
     out = capsys.readouterr().out
     draft = root / "policies" / "data" / "changtu" / "2026.yaml"
-    assert str(draft) in out and "草稿" in out and "21" in out
+    assert str(draft) in out and "草稿" in out and "26" in out  # clauses quoted
     assert "changtu/2025.yaml" in out  # the rules it started from
     assert draft.read_text("utf-8").count("TODO") >= 10
     text = root / "policies" / "documents" / "changtu-2026.txt"

@@ -67,3 +67,26 @@ def test_a_reading_is_not_a_quote(capsys: pytest.CaptureFixture[str]) -> None:
     readings = [s for s in value["sources"] if s["reading"] is not None]
     assert readings and all(s["quote"] == "" and s["national"] for s in readings)
     assert {"zh_Hans", "zh_Hant", "en"} <= readings[0]["reading"].keys()
+
+
+def test_contacts_stay_complete_and_say_which_the_answer_concerns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """昌图 七 prints six phones: all stay in `contacts` (plus 12393), each with what the
+    notice has the office do (五, 四、3) and whether this answer lists it."""
+    value = quote_json(
+        capsys, "--region", "昌图", "--identity", "低保边缘", "--date", "2025-03-10"
+    )
+    contacts = value["contacts"]
+    assert [c["detail"] for c in contacts] == [
+        "75823186", "79590058", "75335522", "75813852", "75816616", "75853583", "12393"
+    ]
+    concerned = [c["detail"] for c in contacts if c["concerns_this_answer"]]
+    assert concerned == ["75823186", "79590058", "75813852", "12393"]
+    civil = contacts[3]
+    verify = civil["concerns"][0]
+    assert verify["topic"] == "identity_verification"
+    assert "dibao_edge" in verify["identities"]
+    assert verify["sources"][0]["clause_label"] == "五、6"
+    assert "低保边缘家庭成员等贫困人口身份认定" in verify["sources"][0]["quote"]
+    assert civil["sources"][0]["clause_label"] == "七"  # the phone's own line stays cited

@@ -225,3 +225,34 @@ def test_read_catalog_outside_the_package(tmp_path: Path) -> None:
 def test_shipped_data_is_clean() -> None:
     """The real data, with the *.cases.yaml files beside it, passes every check."""
     assert check_catalog(read_catalog()) == []
+
+
+# -- contacts: what each office does, as the notice says (issue 10 §4) --------------------
+
+
+def test_a_contact_without_concerns_is_rejected(copy: DataCopy) -> None:
+    def change(doc: Doc) -> None:
+        del doc["contacts"][0]["concerns"]
+
+    copy.edit("changtu/2025.yaml", change)
+    one_problem(copy.schema_problems(), "changtu/2025.yaml", "contacts.0.concerns")
+
+
+def test_a_contact_concern_outside_the_enum_is_rejected(copy: DataCopy) -> None:
+    def change(doc: Doc) -> None:
+        doc["contacts"][0]["concerns"][0]["topic"] = "everything"
+
+    copy.edit("changtu/2025.yaml", change)
+    one_problem(copy.schema_problems(), "changtu/2025.yaml", "contacts.0.concerns.0.topic")
+
+
+def test_a_contact_concern_names_registered_identities_and_known_clauses(copy: DataCopy) -> None:
+    def change(doc: Doc) -> None:
+        civil = next(c for c in doc["contacts"] if "民政局" in c["name"])
+        civil["concerns"][0]["identities"] = ["martian"]
+        civil["concerns"][0]["clause"] = "c9_9"
+
+    copy.edit("changtu/2025.yaml", change)
+    problems = copy.problems()
+    one_problem(problems, "changtu/2025.yaml", "contacts[3].concerns[0].identities", "martian")
+    one_problem(problems, "changtu/2025.yaml", "contacts[3].concerns[0].clause", "c9_9")
