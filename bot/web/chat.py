@@ -5,13 +5,23 @@ the replies into the page. Buttons are <button name="option"> in a form carrying
 seq, so a stale page's button is told "this question has moved on" exactly as in Telegram;
 free text is a text field; both work with JavaScript off (full page loads), and the small
 script in static/ only swaps the page in place. Nothing here decides what to say.
+
+A post is answered Post/Redirect/Get: 303 to the chat page, whose GET shows what the step
+said. So a reload, or Back and Forward, with JavaScript off repeats that GET, never the post:
+a tap is never taken twice and no browser asks to "resubmit the form". The replies of a
+session's last step are kept in memory (bounded, for an hour) and shown for as long as the
+stored conversation is still where that step left it; otherwise (another process, a
+restart, a conversation moved on) the page asks the current question again from the store.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Final
 from urllib.parse import parse_qs
@@ -37,6 +47,60 @@ MAX_FIELDS: Final = 8
 _OPTION: Final = re.compile(r"[\x21-\x7e]{1,40}")  # the dialog's option ids
 _SEQ: Final = re.compile(r"\d{1,10}")
 _LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+# The pages posts led to: one per session, for an hour at most (they hold the person's
+# answers, as the store does), at most this many (an answer's reply is ~20 KB in memory).
+SHOWN_SESSIONS: Final = 1000
+SHOWN_SECONDS: Final = 3600.0
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a session's last post said, to show on the GET its redirect points at."""
+
+    state: DialogState  # the conversation as that step left it
+    replies: list[Reply]
+    notice: str | None
+    at: float
+
+
+class ShownPages:
+    """The last step's replies per session, bounded in number and age."""
+
+    def __init__(self, limit: int = SHOWN_SESSIONS, seconds: float = SHOWN_SECONDS) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._pages: OrderedDict[str, Shown] = OrderedDict()
+
+    def keep(self, key: str, state: DialogState, replies: list[Reply],
+             notice: str | None) -> None:
+        now = time.monotonic()
+        self._pages[key] = Shown(state, replies, notice, now)
+        self._pages.move_to_end(key)
+        while self._pages and (
+            len(self._pages) > self.limit
+            or next(iter(self._pages.values())).at < now - self.seconds
+        ):
+            self._pages.popitem(last=False)
+
+    def get(self, key: str, state: DialogState) -> Shown | None:
+        """The page kept for `key` if the conversation is still where it left it."""
+        shown = self._pages.get(key)
+        if shown is None or shown.state != state or shown.at < time.monotonic() - self.seconds:
+            return None
+        return shown
+
+    def drop(self, key: str) -> None:
+        self._pages.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def see_other(path: str) -> Response:
+    """The answer to a form post: GET this page instead (Post/Redirect/Get)."""
+    response = RedirectResponse(path, status_code=303)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 def accept_language(header: str | None) -> str | None:
@@ -75,6 +139,7 @@ class Chat:
         self.store = store
         self.today = today
         self.locks = session.SessionLocks()
+        self.shown = ShownPages()
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -127,9 +192,10 @@ class Chat:
             conversation = await self.store.get(key)
             state, replies = step(conversation.state, event)
             await self.store.put(key, state)
+            self.shown.keep(key, state, replies, notice)
         log.info("web step: event=%s stage=%s replies=%s", event.kind, state.stage.value,
                  ",".join(r.kind for r in replies))
-        return self._page(request, sid, state, replies, notice=notice)
+        return see_other("/")
 
     async def forget(self, request: Request) -> Response:
         """POST /forget ("删除我的信息"): the stored conversation is deleted, as /forget."""
@@ -144,16 +210,27 @@ class Chat:
         key = session.store_key(sid)
         async with self.locks.hold(key):
             conversation = await self.store.get(key)
+            self.shown.drop(key)
             _, replies = step(conversation.state, Command(name="forget", today=self.today()))
             await self.store.delete(key)
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
+        response = see_other(f"/forgotten?lang={lang}")
+        session.clear_cookie(response, request)
+        return response
+
+    async def forgotten(self, request: Request) -> Response:
+        """GET /forgotten: the confirmation that the conversation was deleted (where the
+        deletion's redirect leads; a reload shows it again and stores nothing)."""
+        lang = normalise_lang(_lang_param(request) or accept_language(
+            request.headers.get("accept-language")))
+        _, replies = step(DialogState(lang=lang), Command(name="forget", today=self.today()))
         html = render_page(
             "chat.j2", lang, replies=[render_web(r) for r in replies], csrf=None,
             region=None, notice=None, forgotten=True,
         )
         response = HTMLResponse(html)
-        session.clear_cookie(response, request)
+        response.headers["cache-control"] = "no-store"
         return response
 
     async def answer(self, request: Request) -> Response:
@@ -192,6 +269,12 @@ class Chat:
                 state, replies = step(
                     state, Choice(option=f"l:{asked_lang}", today=today, client_lang=client_lang)
                 )
+            elif (shown := self.shown.get(key, state)) is not None:
+                # where a post's redirect leads (or its reload): what that step said
+                response = self._page(request, sid, state, shown.replies, notice=shown.notice)
+                if new_cookie:
+                    session.set_cookie(response, request, sid)
+                return response
             else:
                 # where it stands: the current question asked again, or the answer
                 state, replies = step(
