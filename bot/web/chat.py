@@ -238,12 +238,22 @@ class Chat:
         sid = session.session_of(request)
         if sid is None:
             return RedirectResponse("/", status_code=303)
-        conversation = await self.store.get(session.store_key(sid))
-        reply = replay(conversation.state, self.today())
+        key = session.store_key(sid)
+        asked_lang = _lang_param(request)
+        today = self.today()
+        async with self.locks.hold(key):
+            state = (await self.store.get(key)).state
+            if asked_lang is not None and asked_lang != language(state):
+                # the page's language links: the same answer, and the conversation goes on
+                # in that language (as ?lang= on the chat page)
+                client_lang = accept_language(request.headers.get("accept-language"))
+                state, _ = step(state, Choice(option=f"l:{asked_lang}", today=today,
+                                              client_lang=client_lang))
+                await self.store.put(key, state)
+        reply = replay(state, today)
         if reply is None:
             return RedirectResponse("/", status_code=303)
-        html = render_page("answer.j2", reply.lang, reply=render_web(reply),
-                           region=conversation.state.region)
+        html = render_page("answer.j2", reply.lang, reply=render_web(reply), region=state.region)
         return HTMLResponse(html)
 
     # -- helpers --------------------------------------------------------------------------
