@@ -32,6 +32,7 @@ COMMANDS: Final[tuple[str, ...]] = (
     "bot.terminal.command",
     "bot.telegram.command",
     "bot.cli.link",
+    "bot.cli.store",
     "bot.web.command",
 )
 

@@ -14,6 +14,9 @@ locks). `get` + `put` remain for reads and for writes that do not depend on what
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +31,11 @@ log = logging.getLogger("bot.store")
 # Finished inbox ids are kept this long to recognise a replay; Telegram keeps an unconfirmed
 # update for 24 hours, so a replay cannot come later than that.
 INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
+
+# A claim on an event or on a conversation's owed messages holds this long at most while its
+# worker lives; a worker that dies (or closes its store) loses its claims at once, since each
+# backend checks that the claim's holder is still there (README "Several workers").
+CLAIM_SECONDS: Final = 300.0
 
 # `delivered(..., question_message_id=KEEP)` leaves the conversation's question message as is.
 KEEP: Final = -1
@@ -66,6 +74,21 @@ class Change:
     forget: bool = False
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A conversation's owed messages, claimed for delivery by one worker: `token` renews the
+    claim (and takes what was owed since); `owed` is empty when another live worker holds
+    them."""
+
+    token: str
+    owed: list[Owed]
+
+
+def new_holder() -> str:
+    """Who holds a claim: this process and this open store ("pid@host#random")."""
+    return f"{os.getpid()}@{socket.gethostname()}#{secrets.token_hex(4)}"
+
+
 # Given the conversation as stored, the change to make. It runs under the conversation's lock
 # and may run more than once (a backend retries after losing a race for the lock), so it must
 # only compute: no I/O, no sending.
@@ -93,13 +116,22 @@ class Store(ABC):
 
     # A name for messages: the file, or the server without its password.
     where: str
+    # Who holds this store's claims, and for how long a claim holds (CLAIM_SECONDS).
+    holder: str
+    claim_seconds: float
 
     # -- lifecycle ------------------------------------------------------------------------
 
     @abstractmethod
-    async def open(self) -> None:
-        """Connect, creating the database's schema or migrating it to the current version;
+    async def open(self, *, migrate: bool = True) -> None:
+        """Connect and (unless `migrate` is False: `yibao store migrate` reads the version
+        first) create the database's schema or migrate it to the current version;
         idempotent. StoreError when the database cannot be used."""
+
+    @abstractmethod
+    async def migrate(self) -> list[int]:
+        """Apply the migrations the database lacks (bot.store.migrations), in order, in one
+        transaction; the versions applied."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -117,7 +149,7 @@ class Store(ABC):
 
     @abstractmethod
     async def schema_version(self) -> int:
-        """The schema version the database is at (bot.store.migrations)."""
+        """The schema version the database is at (bot.store.migrations; 0: empty)."""
 
     # -- conversations --------------------------------------------------------------------
 
@@ -155,7 +187,10 @@ class Store(ABC):
 
     @abstractmethod
     async def receive(self, events: Sequence[tuple[int, str]]) -> set[int]:
-        """Record incoming events (id, payload) in one transaction; the ids not seen before."""
+        """Record incoming events (id, payload) in one transaction, claimed by this worker;
+        the ids to process: those not seen before, and those received and never finished
+        whose worker died (a webhook call Telegram retried after the worker that had it was
+        killed), taken over. An event this or another live worker holds is not returned."""
 
     @abstractmethod
     async def finish(self, event_id: int) -> None:
@@ -168,6 +203,18 @@ class Store(ABC):
     @abstractmethod
     async def unfinished(self) -> list[tuple[int, str]]:
         """Events received and not finished (a crash came between), oldest first."""
+
+    @abstractmethod
+    async def claim_unfinished(self) -> list[tuple[int, str]]:
+        """The unfinished events no live worker holds (their worker died, or stopped), now
+        claimed by this one, oldest first."""
+
+    @abstractmethod
+    async def claim_owed(self, key: str, token: str | None = None) -> Claim:
+        """The conversation's owed messages, in order, claimed for delivery (token None: a
+        new claim; a token this worker holds: renewed, with what was owed since). Empty
+        when another live claim holds any of them: its worker delivers them and then what
+        is owed after them, so one conversation's messages go out in order, once."""
 
     @abstractmethod
     async def commit(

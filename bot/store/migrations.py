@@ -87,6 +87,22 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "CREATE INDEX IF NOT EXISTS outbox_key ON outbox (key, id)",
         ),
     ),
+    Migration(
+        2,
+        "claims: an event or an owed message is worked on by one worker at a time",
+        sqlite=(
+            "ALTER TABLE inbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE inbox ADD COLUMN claimed_until REAL",
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE outbox ADD COLUMN claimed_until REAL",
+        ),
+        postgres=(
+            "ALTER TABLE inbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE inbox ADD COLUMN claimed_until DOUBLE PRECISION",
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE outbox ADD COLUMN claimed_until DOUBLE PRECISION",
+        ),
+    ),
 )
 
 LATEST: Final = MIGRATIONS[-1].version

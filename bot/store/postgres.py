@@ -27,6 +27,8 @@ nothing to truncate here.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
 from collections.abc import Sequence
 from typing import Final, LiteralString
@@ -36,13 +38,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot.store import migrations
 from bot.store.base import (
+    CLAIM_SECONDS,
     INBOX_KEEP_SECONDS,
     KEEP,
+    Claim,
     Conversation,
     Decide,
     Owed,
     Store,
     StoreError,
+    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -55,6 +60,20 @@ CONNECT_TIMEOUT: Final = 10.0
 LOCK_NAMESPACE: Final = 0x7962
 MIGRATION_LOCK: Final = 0  # the second key while migrating (hashtext of a key may be 0 too:
 #                            then a step waits for a migration, which is harmless)
+# Each open store holds a session-level advisory lock (WORKER_NAMESPACE, its holder's hash) on
+# a connection of its own for as long as it is open: the server drops it the moment the
+# process dies, so "is the worker that made this claim alive" is one look at pg_locks.
+WORKER_NAMESPACE: Final = 0x7963
+_HOLDER_HASH: Final = "(hashtext({}) & 2147483647)"
+_ALIVE: Final = f"""EXISTS (
+    SELECT 1 FROM pg_locks l
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = {WORKER_NAMESPACE}
+      AND l.objid = {_HOLDER_HASH.format("split_part(claimed_by, '/', 1)")}::oid)"""
+# A row another live claim holds (an expired claim holds nothing); %(mine)s is not another.
+_HELD: Final = f"""(claimed_by IS NOT NULL AND claimed_by IS DISTINCT FROM %(mine)s
+    AND claimed_until >= %(now)s AND {_ALIVE})"""
 
 _UPSERT_STEP: Final = """
     INSERT INTO conversations (key, state, question_message_id, updated_at)
@@ -70,10 +89,14 @@ class PostgresStore(Store):
         self.where = where or "(PostgreSQL)"
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] | None
         self._pool = None
+        self._alive: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self.holder = new_holder()
+        self.claim_seconds = CLAIM_SECONDS
+        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         if self._pool is not None:
             return
         pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
@@ -84,23 +107,40 @@ class PostgresStore(Store):
         )
         try:
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-            async with pool.connection() as db:
-                await _migrate(db, self.where)
+            if migrate:
+                async with pool.connection() as db:
+                    await _migrate(db, self.where)
+            self._alive = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT))
+            await self._alive.execute(
+                f"SELECT pg_advisory_lock(%s, {_HOLDER_HASH.format('%s')})".encode(),
+                (WORKER_NAMESPACE, self.holder))
         except StoreError:
-            await pool.close()
+            await self._close(pool)
             raise
         except (psycopg.Error, OSError) as err:
-            await pool.close()
+            await self._close(pool)
             raise StoreError(_explain(self.where, err)) from err
         except BaseException:
-            await pool.close()
+            await self._close(pool)
             raise
         self._pool = pool
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
-            await pool.close()
+            with contextlib.suppress(psycopg.Error):  # handed back at once, not at expiry
+                async with pool.connection() as db:
+                    await _release(db, self.holder)
+            await self._close(pool)
+
+    async def _close(
+        self, pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
+    ) -> None:
+        alive, self._alive = self._alive, None
+        if alive is not None:
+            await alive.close()  # the worker lock goes with it
+        await pool.close()
 
     def _get_pool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]:
         if self._pool is None:
@@ -120,6 +160,13 @@ class PostgresStore(Store):
     async def schema_version(self) -> int:
         async with self._get_pool().connection() as db:
             return await _version(db)
+
+    async def migrate(self) -> list[int]:
+        try:
+            async with self._get_pool().connection() as db:
+                return await _migrate(db, self.where)
+        except psycopg.Error as err:
+            raise StoreError(_explain(self.where, err)) from err
 
     # -- conversations --------------------------------------------------------------------
 
@@ -166,11 +213,8 @@ class PostgresStore(Store):
         now = time.time()
         async with self._get_pool().connection() as db, db.transaction():
             await _lock(db, key)
-            if event_id is not None:
-                cursor = await db.execute("SELECT done FROM inbox WHERE id = %s", (event_id,))
-                row = await cursor.fetchone()
-                if row is not None and row[0]:
-                    return None
+            if event_id is not None and await _done(db, event_id):
+                return None
             change = decide(await _select(db, key))
             raw = change.state.to_json() if change.state is not None else None
             return await _write_step(db, key, raw, event_id, change.owed, change.forget, now)
@@ -182,17 +226,36 @@ class PostgresStore(Store):
             return set()
         ids = [event_id for event_id, _ in events]
         payloads = [payload for _, payload in events]
-        async with self._get_pool().connection() as db:
+        now = time.time()
+        until = now + self.claim_seconds
+        async with self._get_pool().connection() as db, db.transaction():
             cursor = await db.execute(
                 """
-                INSERT INTO inbox (id, payload, received_at)
-                SELECT e.id, e.payload, %s FROM unnest(%s::bigint[], %s::text[]) AS e(id, payload)
+                INSERT INTO inbox (id, payload, received_at, claimed_by, claimed_until)
+                SELECT e.id, e.payload, %s, %s, %s
+                FROM unnest(%s::bigint[], %s::text[]) AS e(id, payload)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
                 """,
-                (time.time(), ids, payloads),
+                (now, self.holder, until, ids, payloads),
             )
-            return {int(str(row[0])) for row in await cursor.fetchall()}
+            fresh = {int(str(row[0])) for row in await cursor.fetchall()}
+            seen = [i for i in ids if i not in fresh]
+            if seen:
+                # Seen, never finished, and its worker is gone: take it over. (Held by this
+                # worker itself, it is being processed: a replay, not processed twice.)
+                cursor = await db.execute(
+                    f"""
+                    UPDATE inbox SET claimed_by = %(holder)s, claimed_until = %(until)s
+                    WHERE id = ANY(%(ids)s) AND done = 0
+                      AND claimed_by IS DISTINCT FROM %(holder)s AND NOT {_HELD}
+                    RETURNING id
+                    """.encode(),
+                    {"holder": self.holder, "until": until, "ids": seen, "mine": None,
+                     "now": now},
+                )
+                fresh |= {int(str(row[0])) for row in await cursor.fetchall()}
+            return fresh
 
     async def finish(self, event_id: int) -> None:
         async with self._get_pool().connection() as db:
@@ -216,6 +279,49 @@ class PostgresStore(Store):
             return [(int(str(i)), p if isinstance(p, str) else "")
                     for i, p in await cursor.fetchall()]
 
+    async def claim_unfinished(self) -> list[tuple[int, str]]:
+        now = time.time()
+        async with self._get_pool().connection() as db:
+            cursor = await db.execute(
+                f"""
+                UPDATE inbox SET claimed_by = %(holder)s, claimed_until = %(until)s
+                WHERE id IN (
+                    SELECT id FROM inbox
+                    WHERE done = 0 AND claimed_by IS DISTINCT FROM %(holder)s AND NOT {_HELD}
+                    ORDER BY id FOR UPDATE SKIP LOCKED)
+                RETURNING id, payload
+                """.encode(),
+                {"holder": self.holder, "until": now + self.claim_seconds, "mine": None,
+                 "now": now},
+            )
+            rows = await cursor.fetchall()
+        return sorted((int(str(i)), p if isinstance(p, str) else "") for i, p in rows)
+
+    async def claim_owed(self, key: str, token: str | None = None) -> Claim:
+        claim = token or f"{self.holder}/{next(self._tokens)}"
+        now = time.time()
+        async with self._get_pool().connection() as db:
+            # Nothing owed (most calls): no lock, one round trip. A row owed right after this
+            # read is claimed by the worker that committed it, which claims after its commit.
+            cursor = await db.execute("SELECT 1 FROM outbox WHERE key = %s LIMIT 1", (key,))
+            if await cursor.fetchone() is None:
+                return Claim(claim, [])
+        async with self._get_pool().connection() as db, db.transaction():
+            await _lock(db, key)  # two workers claiming at once: one after the other
+            cursor = await db.execute(
+                f"SELECT id, payload, {_HELD} FROM outbox WHERE key = %(key)s "
+                f"ORDER BY id".encode(),
+                {"key": key, "mine": claim, "now": now},
+            )
+            rows = await cursor.fetchall()
+            if any(held for _, _, held in rows):
+                return Claim(claim, [])
+            await db.execute(
+                "UPDATE outbox SET claimed_by = %s, claimed_until = %s WHERE key = %s",
+                (claim, now + self.claim_seconds, key),
+            )
+        return Claim(claim, [Owed(int(str(i)), key, str(p)) for i, p, _ in rows])
+
     async def commit(
         self,
         key: str,
@@ -229,6 +335,8 @@ class PostgresStore(Store):
         now = time.time()
         async with self._get_pool().connection() as db, db.transaction():
             await _lock(db, key)
+            if event_id is not None and await _done(db, event_id):
+                return []  # applied already (a second worker took the event over)
             return await _write_step(db, key, raw, event_id, owed, forget, now)
 
     async def owed(self, key: str | None = None) -> list[Owed]:
@@ -283,6 +391,21 @@ async def _lock(db: Connection, key: str) -> None:
     await db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, key))
 
 
+async def _done(db: Connection, event_id: int) -> bool:
+    cursor = await db.execute("SELECT done FROM inbox WHERE id = %s", (event_id,))
+    row = await cursor.fetchone()
+    return row is not None and bool(row[0])
+
+
+async def _release(db: Connection, holder: str) -> None:
+    """Hand back this store's claims (a clean stop: another worker takes them at once)."""
+    async with db.transaction():
+        await db.execute("UPDATE inbox SET claimed_by = NULL, claimed_until = NULL "
+                         "WHERE claimed_by = %s", (holder,))
+        await db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                         "WHERE split_part(claimed_by, '/', 1) = %s", (holder,))
+
+
 async def _select(db: Connection, key: str) -> Conversation:
     cursor = await db.execute(
         "SELECT state, question_message_id FROM conversations WHERE key = %s", (key,)
@@ -333,20 +456,28 @@ async def _scalar(db: Connection, query: LiteralString) -> int:
 
 
 async def _version(db: Connection) -> int:
+    if not await _scalar(db, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = "
+                             "current_schema() AND tablename = 'schema_version'"):
+        return 0
+    return await _recorded(db)
+
+
+async def _recorded(db: Connection) -> int:
     return await _scalar(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version")
 
 
-async def _migrate(db: Connection, where: str) -> None:
+async def _migrate(db: Connection, where: str) -> list[int]:
     """Bring the database to migrations.LATEST in one transaction, under an advisory lock (a
     second worker starting at the same time waits, then finds nothing left to do)."""
     async with db.transaction():
         await db.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                          (LOCK_NAMESPACE, MIGRATION_LOCK))
         await db.execute(migrations.VERSION_TABLE_POSTGRES)
-        current = await _version(db)
+        current = await _recorded(db)
         problem = migrations.too_new(current, where)
         if problem:
             raise StoreError(problem)
+        applied = []
         for migration in migrations.pending(current):
             for statement in migration.postgres:
                 await db.execute(statement.encode())
@@ -355,6 +486,8 @@ async def _migrate(db: Connection, where: str) -> None:
                 "VALUES (%s, %s, %s)",
                 (migration.version, migration.description, time.time()),
             )
+            applied.append(migration.version)
+    return applied
 
 
 def _explain(where: str, err: BaseException) -> str:

@@ -46,7 +46,11 @@ retention period.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -56,14 +60,17 @@ from typing import Final, TypeVar
 
 from bot.store import migrations
 from bot.store.base import (
+    CLAIM_SECONDS,
     INBOX_KEEP_SECONDS,
     KEEP,
     Change,
+    Claim,
     Conversation,
     Decide,
     Owed,
     Store,
     StoreError,
+    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -79,6 +86,10 @@ BUSY_TIMEOUT_MS: Final = 5000
 # 1000 pages; a save writes about two).
 CHECKPOINT_EVERY: Final = 500
 _WAIT_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+_HOST: Final = socket.gethostname()
+# The holders of the stores open in this process: a claim by one of this process's stores
+# that is closed now is dead, though the process lives.
+_OPEN: set[str] = set()
 
 
 class SqliteStore(Store):
@@ -92,17 +103,23 @@ class SqliteStore(Store):
         self._inline: sqlite3.Connection | None = None  # the event loop's
         self._writes = 0
         self._checkpoint: asyncio.Future[None] | None = None
+        self._migrate_at_open = True
+        self.holder = new_holder()
+        self.claim_seconds = CLAIM_SECONDS
+        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self) -> None:
+    async def open(self, *, migrate: bool = True) -> None:
         """Open the database (creating file and schema if needed); idempotent."""
         if self._executor is not None:
             return
+        self._migrate_at_open = migrate
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-store")
         try:
             await self._in_worker(self._connect)
             self._inline = _connect_inline(self.path)
+            _OPEN.add(self.holder)
         except (sqlite3.Error, OSError) as err:
             self._executor.shutdown(wait=False)
             self._executor = None
@@ -115,8 +132,11 @@ class SqliteStore(Store):
     async def close(self) -> None:
         if self._executor is None:
             return
+        _OPEN.discard(self.holder)
         try:
             if self._inline is not None:
+                with contextlib.suppress(sqlite3.Error):  # handed back at once, not at expiry
+                    _release(self._inline, self.holder)
                 self._inline.close()
                 self._inline = None
             await self._in_worker(self._disconnect)  # the last connection checkpoints
@@ -157,14 +177,21 @@ class SqliteStore(Store):
     async def schema_version(self) -> int:
         return await self._in_worker(lambda: _version(self._db()))
 
+    async def migrate(self) -> list[int]:
+        try:
+            return await self._in_worker(lambda: _migrate(self._db(), str(self.path)))
+        except sqlite3.Error as err:
+            raise StoreError(_explain(self.path, err)) from err
+
     # -- inbox and outbox (exactly-once across crashes) -----------------------------------
 
     async def receive(self, events: Sequence[tuple[int, str]]) -> set[int]:
         """Record incoming events (id, payload) in one transaction; the ids not seen before."""
         if not events:
             return set()
-        now = time.time()
-        return await self._run(lambda db: _receive(db, events, now), write=True)
+        now, holder = time.time(), self.holder
+        until = now + self.claim_seconds
+        return await self._run(lambda db: _receive(db, events, now, holder, until), write=True)
 
     async def finish(self, event_id: int) -> None:
         """The event needs nothing more: forget its payload, keep its id (replays)."""
@@ -178,6 +205,18 @@ class SqliteStore(Store):
     async def unfinished(self) -> list[tuple[int, str]]:
         """Events received and not finished (a crash came between), oldest first."""
         return await self._run(_unfinished)
+
+    async def claim_unfinished(self) -> list[tuple[int, str]]:
+        now, holder = time.time(), self.holder
+        until = now + self.claim_seconds
+        return await self._run(lambda db: _claim_unfinished(db, now, holder, until), write=True)
+
+    async def claim_owed(self, key: str, token: str | None = None) -> Claim:
+        claim = token or f"{self.holder}/{next(self._tokens)}"
+        now = time.time()
+        until = now + self.claim_seconds
+        owed = await self._run(lambda db: _claim_owed(db, key, claim, now, until), write=True)
+        return Claim(claim, owed)
 
     async def commit(
         self,
@@ -289,7 +328,8 @@ class SqliteStore(Store):
             # once written); only a power cut may lose the last commits.
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA secure_delete=ON")
-            _migrate(connection, str(self.path))
+            if self._migrate_at_open:
+                _migrate(connection, str(self.path))
         except BaseException:
             connection.close()
             raise
@@ -378,17 +418,105 @@ class _transaction:
             self.db.execute("ROLLBACK")
 
 
-def _receive(db: sqlite3.Connection, events: Sequence[tuple[int, str]], now: float) -> set[int]:
+def _alive(claimed_by: str) -> bool:
+    """Whether the worker that made a claim is still there: a store of this process that is
+    open, or another process on this machine that runs. A claim from another machine (a
+    file on a network share) is taken as alive: only its expiry frees it."""
+    holder = claimed_by.split("/", 1)[0]
+    if holder in _OPEN:
+        return True
+    pid, _, rest = holder.partition("@")
+    if rest.rpartition("#")[0] != _HOST:
+        return True
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False  # a store of this process, closed
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _held(claimed_by: object, until: object, now: float, mine: str | None = None) -> bool:
+    """Whether another live claim holds a row (an expired claim holds nothing)."""
+    if not isinstance(claimed_by, str) or claimed_by == mine:
+        return False
+    if not isinstance(until, int | float) or until < now:
+        return False
+    return _alive(claimed_by)
+
+
+def _receive(
+    db: sqlite3.Connection, events: Sequence[tuple[int, str]], now: float, holder: str,
+    until: float,
+) -> set[int]:
     fresh: set[int] = set()
     with _transaction(db):
         for event_id, payload in events:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO inbox (id, payload, received_at) VALUES (?, ?, ?)",
-                (event_id, payload, now),
+                "INSERT OR IGNORE INTO inbox (id, payload, received_at, claimed_by, "
+                "claimed_until) VALUES (?, ?, ?, ?, ?)",
+                (event_id, payload, now, holder, until),
             )
             if cursor.rowcount:
                 fresh.add(event_id)
+                continue
+            row = db.execute("SELECT done, claimed_by, claimed_until FROM inbox WHERE id = ?",
+                             (event_id,)).fetchone()
+            # Seen, never finished, and its worker is gone: take it over. (Held by this
+            # worker itself, it is being processed: a replay, not processed twice.)
+            if row is not None and not row[0] and row[1] != holder \
+                    and not _held(row[1], row[2], now):
+                db.execute("UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                           (holder, until, event_id))
+                fresh.add(event_id)
     return fresh
+
+
+def _claim_unfinished(
+    db: sqlite3.Connection, now: float, holder: str, until: float
+) -> list[tuple[int, str]]:
+    with _transaction(db):
+        rows = db.execute("SELECT id, payload, claimed_by, claimed_until FROM inbox "
+                          "WHERE done = 0 ORDER BY id").fetchall()
+        taken = [(int(i), p if isinstance(p, str) else "") for i, p, by, t in rows
+                 if by != holder and not _held(by, t, now)]
+        db.executemany("UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                       [(holder, until, i) for i, _ in taken])
+    return taken
+
+
+def _claim_owed(
+    db: sqlite3.Connection, key: str, claim: str, now: float, until: float
+) -> list[Owed]:
+    # Nothing owed (most calls): no write lock. A row owed right after this read is claimed
+    # by the worker that committed it, which claims after its commit.
+    if db.execute("SELECT 1 FROM outbox WHERE key = ? LIMIT 1", (key,)).fetchone() is None:
+        return []
+    with _transaction(db):
+        rows = db.execute("SELECT id, payload, claimed_by, claimed_until FROM outbox "
+                          "WHERE key = ? ORDER BY id", (key,)).fetchall()
+        if any(_held(by, t, now, mine=claim) for _, _, by, t in rows):
+            return []
+        db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE key = ?",
+                   (claim, until, key))
+    return [Owed(int(i), key, str(p)) for i, p, _, _ in rows]
+
+
+def _release(db: sqlite3.Connection, holder: str) -> None:
+    """Hand back this store's claims (a clean stop: another worker takes them at once)."""
+    with _transaction(db):
+        db.execute("UPDATE inbox SET claimed_by = NULL, claimed_until = NULL "
+                   "WHERE claimed_by = ?", (holder,))
+        db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL "
+                   "WHERE claimed_by LIKE ? ESCAPE '!'", (_like_prefix(holder),))
+
+
+def _like_prefix(holder: str) -> str:
+    escaped = holder.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return escaped + "/%"
 
 
 def _finish(db: sqlite3.Connection, event_id: int) -> None:
@@ -420,7 +548,14 @@ def _commit(
     now: float,
 ) -> list[int]:
     with _transaction(db):
+        if event_id is not None and _done(db, event_id):
+            return []  # applied already (a second worker took the event over)
         return _write_step(db, key, raw, event_id, owed, forget, now)
+
+
+def _done(db: sqlite3.Connection, event_id: int) -> bool:
+    row = db.execute("SELECT done FROM inbox WHERE id = ?", (event_id,)).fetchone()
+    return row is not None and bool(row[0])
 
 
 def _write_step(
@@ -464,10 +599,8 @@ def _apply(
     # BEGIN IMMEDIATE takes the write lock before the read: a second process's apply (of any
     # conversation) waits at its BEGIN until this one commits, then reads what it wrote.
     with _transaction(db):
-        if event_id is not None:
-            row = db.execute("SELECT done FROM inbox WHERE id = ?", (event_id,)).fetchone()
-            if row is not None and row[0]:
-                return None
+        if event_id is not None and _done(db, event_id):
+            return None
         found = _select(db, key)
         conversation = parse_conversation(*found) if found else parse_conversation(None, None)
         change: Change = decide(conversation)
@@ -476,19 +609,28 @@ def _apply(
 
 
 def _version(db: sqlite3.Connection) -> int:
+    """The version recorded; a file from before versions (its tables, no record) is at 1."""
+    def exists(table: str) -> bool:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          (table,)).fetchone() is not None
+
+    if not exists("schema_version"):
+        return 1 if exists("conversations") else 0
     (version,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-    return int(version)
+    return int(version) or (1 if exists("conversations") else 0)
 
 
-def _migrate(db: sqlite3.Connection, where: str) -> None:
+def _migrate(db: sqlite3.Connection, where: str) -> list[int]:
     """Bring the file to migrations.LATEST, in one transaction (another process starting at
     the same time waits at BEGIN IMMEDIATE, then finds nothing left to do)."""
     with _transaction(db):
         db.execute(migrations.VERSION_TABLE_SQLITE)
-        current = _version(db)
+        # what is recorded: version 1's statements are harmless on a file from before versions
+        (current,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
         problem = migrations.too_new(current, where)
         if problem:
             raise StoreError(problem)
+        applied = []
         for migration in migrations.pending(current):
             for statement in migration.sqlite:
                 db.execute(statement)
@@ -496,6 +638,8 @@ def _migrate(db: sqlite3.Connection, where: str) -> None:
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, time.time()),
             )
+            applied.append(migration.version)
+    return applied
 
 
 def _owed(db: sqlite3.Connection, key: str | None) -> list[Owed]:

@@ -13,6 +13,7 @@ drives the Application by hand (the end-to-end tests) uses `start`/`stop` below.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ ALLOWED_UPDATES: Final = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # clients of either script report "zh", so they share the Simplified menu.
 MENU_LANGUAGES: Final = (("", "zh_Hans"), ("zh", "zh_Hans"), ("en", "en"))
 MAX_CONCURRENT_UPDATES: Final = 64
+# How often a worker looks for the work of one that stopped (several workers on one database).
+SWEEP_SECONDS: Final = 5.0
 # Bot API requests in flight at once (the getUpdates long poll has its own connection). More
 # connections cost httpcore's pool more per request than they gain (bot.telegram.request); 16 still
 # carries over 100 requests/s at a 150 ms round trip, far above Telegram's ~30 messages/s.
@@ -112,14 +115,31 @@ def build_application(
     )
     retention = Retention(store, settings.retention_days, counters)
 
+    sweeps: list[asyncio.Task[None]] = []
+
+    async def sweep() -> None:
+        # Another worker on the same database may die: what it held (updates received and
+        # not finished, messages owed) is taken over here once its claims are free.
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await helpdesk.recover(application, at_start=False)
+            except Exception as err:  # the store may be busy or failing; next round again
+                log.warning("sweep for a stopped worker's work failed: %s", type(err).__name__)
+
     async def post_init(application: BotApplication) -> None:
         await store.open()
         await store.check()
         await helpdesk.recover(application)
         await set_command_menus(application)
         retention.start()
+        sweeps.append(asyncio.create_task(sweep(), name="yibao-sweep"))
 
     async def post_shutdown(application: BotApplication) -> None:
+        for task in sweeps:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await retention.stop()
         await helpdesk.repair_all()
         await store.close()

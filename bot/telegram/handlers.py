@@ -33,7 +33,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.health import Counters
-from bot.store import KEEP, Store
+from bot.store import KEEP, Change, Conversation, Owed, Store
 from bot.telegram import callback_data
 from bot.telegram.conversations import key_of
 from bot.telegram.outgoing import (
@@ -51,6 +51,7 @@ from bot.telegram.sender import EditResult, RetryPolicy, Sender
 from dialogs.engine import Choice, Command, Text, replay, step
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
+from dialogs.state import DialogState
 
 log = logging.getLogger("bot.telegram.handlers")
 
@@ -340,16 +341,25 @@ class Helpdesk:
     async def _dialog(self, bot: Bot, origin: Origin, event: Event) -> None:
         await self._repair(origin.key)
         await self.deliver_owed(bot, origin.key)  # a previous step's, left by a crash
-        conversation = await self.store.get(origin.key)
-        state, replies = step(conversation.state, event)
-        rendered = render_step(replies)
         forget = isinstance(event, Command) and event.name == "forget"
-        owed = _plan(origin, rendered, conversation.question_message_id)
-        # /forget deletes everything about this chat, as promised, in the same transaction.
-        await self.store.commit(
-            origin.key, None if forget else state, event_id=origin.update_id,
-            owed=[d.to_json() for d in owed], forget=forget,
-        )
+        state, rendered = DialogState(), list[Rendered]()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state, rendered
+            state, replies = step(conversation.state, event)
+            rendered = render_step(replies)
+            owed = _plan(origin, rendered, conversation.question_message_id)
+            # /forget deletes everything about this chat, as promised, in the same step.
+            return Change(None if forget else state, owed=[d.to_json() for d in owed],
+                          forget=forget)
+
+        # Read, step and write under the conversation's lock: another worker's update of this
+        # conversation is applied before or after this one, never on the same old state.
+        if await self.store.apply(origin.key, decide, event_id=origin.update_id) is None:
+            log.info("update %s was applied already (by another worker); not again",
+                     origin.update_id)
+            await self.deliver_owed(bot, origin.key)
+            return
         log.info(
             "conversation step: event=%s stage=%s replies=%s",
             event.kind, state.stage.value, ",".join(r.kind for r in rendered),
@@ -359,16 +369,29 @@ class Helpdesk:
             await self._scrub()
 
     async def deliver_owed(self, bot: Bot, key: str) -> None:
-        """Send (or edit in) what the conversation is owed, oldest first; never raises."""
-        try:
-            owed = await self.store.owed(key)
-        except Exception as err:
-            log.error("could not read the messages owed: %s", type(err).__name__)
-            return
+        """Send (or edit in) what the conversation is owed, oldest first; never raises.
+
+        The messages are claimed first (Store.claim_owed): while another worker delivers
+        this conversation's messages, this one leaves them, and what is owed after them, to
+        it, so they go out in order and once; the claim is renewed to take what was owed
+        meanwhile, until nothing is left."""
         sender = self.sender(bot)
+        token: str | None = None
+        while True:
+            try:
+                claim = await self.store.claim_owed(key, token)
+            except Exception as err:
+                log.error("could not read the messages owed: %s", type(err).__name__)
+                return
+            token = claim.token
+            # (an entry in _unsaved_ids was sent; only its record is missing)
+            owed = [entry for entry in claim.owed if entry.id not in self._unsaved_ids]
+            if not owed:
+                return
+            await self._deliver(bot, sender, key, owed)
+
+    async def _deliver(self, bot: Bot, sender: Sender, key: str, owed: list[Owed]) -> None:
         for entry in owed:
-            if entry.id in self._unsaved_ids:
-                continue  # sent; only its record is missing
             try:
                 delivery = Delivery.from_json(entry.payload)
             except (ValueError, KeyError, TypeError) as err:
@@ -426,13 +449,16 @@ class Helpdesk:
         except Exception as err:  # retried by the next /forget or retention run
             log.warning("could not truncate the WAL after /forget: %s", type(err).__name__)
 
-    async def recover(self, application: Any) -> None:
-        """After a crash: deliver every owed message, then queue the unfinished updates (in
-        arrival order, before anything new is fetched)."""
+    async def recover(self, application: Any, *, at_start: bool = True) -> None:
+        """After a crash (`at_start`), and every SWEEP_SECONDS while running (another worker
+        may have died): deliver every owed message no live worker holds, then queue the
+        unfinished updates no live worker holds (in arrival order, before anything new is
+        fetched)."""
         bot = application.bot
         keys = list(dict.fromkeys(entry.key for entry in await self.store.owed()))
-        if keys:
+        if keys and at_start:
             log.info("after a restart: delivering what %d conversation(s) were owed", len(keys))
+        if keys:
             turns = asyncio.Semaphore(16)
 
             async def one(key: str) -> None:
@@ -440,10 +466,10 @@ class Helpdesk:
                     await self.deliver_owed(bot, key)
 
             await asyncio.gather(*(one(key) for key in keys))
-        unfinished = await self.store.unfinished()
+        unfinished = await self.store.claim_unfinished()
         if unfinished:
-            log.info("after a restart: %d update(s) received and not finished",
-                     len(unfinished))
+            log.info("%s: %d update(s) received and not finished", "after a restart"
+                     if at_start else "taken over from a worker that stopped", len(unfinished))
         for update_id, payload in unfinished:
             try:
                 update = Update.de_json(json.loads(payload), bot)

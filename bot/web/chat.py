@@ -1,10 +1,12 @@
 """The chat page: the dialog over plain HTML forms, state in the bot's store.
 
-Every request: find the session (cookie), load its state, `step` the dialog, save, render
-the replies into the page. Buttons are <button name="option"> in a form carrying the reply's
-seq, so a stale page's button is told "this question has moved on" exactly as in Telegram;
-free text is a text field; both work with JavaScript off (full page loads), and the small
-script in static/ only swaps the page in place. Nothing here decides what to say.
+Every request: find the session (cookie), then load its state, `step` the dialog and save,
+as one `Store.apply` (so two workers serving one session's requests at once apply them one
+after the other), and render the replies into the page. Buttons are <button name="option">
+in a form carrying the reply's seq, so a stale page's button is told "this question has
+moved on" exactly as in Telegram; free text is a text field; both work with JavaScript off
+(full page loads), and the small script in static/ only swaps the page in place. Nothing
+here decides what to say.
 
 A post is answered Post/Redirect/Get: 303 to the chat page, whose GET shows what the step
 said. So a reload, or Back and Forward, with JavaScript off repeats that GET, never the post:
@@ -29,7 +31,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.store import Store
+from bot.store import Change, Conversation, Store
 from bot.web import session
 from bot.web.rendering import WebReply, render_page, render_web
 from dialogs.engine import Choice, Command, Text, language, replay, step
@@ -188,10 +190,15 @@ class Chat:
         else:
             event = Choice(option="n:ask", today=today, client_lang=client_lang)
         key = session.store_key(sid)
-        async with self.locks.hold(key):
-            conversation = await self.store.get(key)
+        state, replies = DialogState(), list[Reply]()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state, replies
             state, replies = step(conversation.state, event)
-            await self.store.put(key, state)
+            return Change(state)
+
+        async with self.locks.hold(key):  # in this process; apply holds it across processes
+            await self.store.apply(key, decide)
             self.shown.keep(key, state, replies, notice)
         log.info("web step: event=%s stage=%s replies=%s", event.kind, state.stage.value,
                  ",".join(r.kind for r in replies))
@@ -208,11 +215,17 @@ class Chat:
 
     async def _delete(self, request: Request, sid: str) -> Response:
         key = session.store_key(sid)
+        replies: list[Reply] = []
+        today = self.today()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal replies
+            _, replies = step(conversation.state, Command(name="forget", today=today))
+            return Change(None, forget=True)
+
         async with self.locks.hold(key):
-            conversation = await self.store.get(key)
             self.shown.drop(key)
-            _, replies = step(conversation.state, Command(name="forget", today=self.today()))
-            await self.store.delete(key)
+            await self.store.apply(key, decide)
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
         response = see_other(f"/forgotten?lang={lang}")
@@ -241,15 +254,22 @@ class Chat:
         key = session.store_key(sid)
         asked_lang = _lang_param(request)
         today = self.today()
+        client_lang = accept_language(request.headers.get("accept-language"))
+        state = DialogState()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state
+            state = conversation.state
+            if asked_lang is None or asked_lang == language(state):
+                return Change(None)
+            # the page's language links: the same answer, and the conversation goes on in
+            # that language (as ?lang= on the chat page)
+            state, _ = step(state, Choice(option=f"l:{asked_lang}", today=today,
+                                          client_lang=client_lang))
+            return Change(state)
+
         async with self.locks.hold(key):
-            state = (await self.store.get(key)).state
-            if asked_lang is not None and asked_lang != language(state):
-                # the page's language links: the same answer, and the conversation goes on
-                # in that language (as ?lang= on the chat page)
-                client_lang = accept_language(request.headers.get("accept-language"))
-                state, _ = step(state, Choice(option=f"l:{asked_lang}", today=today,
-                                              client_lang=client_lang))
-                await self.store.put(key, state)
+            await self.store.apply(key, decide)
         reply = replay(state, today)
         if reply is None:
             return RedirectResponse("/", status_code=303)
@@ -266,8 +286,12 @@ class Chat:
         today = self.today()
         client_lang = accept_language(request.headers.get("accept-language"))
         asked_lang = _lang_param(request)
-        async with self.locks.hold(key):
-            state = (await self.store.get(key)).state
+        state, replies = DialogState(), list[Reply]()
+        notice: str | None = None
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state, replies, notice
+            state = conversation.state
             if region is not None or state == DialogState():
                 # a new conversation: with the language asked for in the link, if any
                 state = DialogState(lang=asked_lang or state.lang)
@@ -281,17 +305,18 @@ class Chat:
                 )
             elif (shown := self.shown.get(key, state)) is not None:
                 # where a post's redirect leads (or its reload): what that step said
-                response = self._page(request, sid, state, shown.replies, notice=shown.notice)
-                if new_cookie:
-                    session.set_cookie(response, request, sid)
-                return response
+                replies, notice = shown.replies, shown.notice
+                return Change(None)
             else:
                 # where it stands: the current question asked again, or the answer
                 state, replies = step(
                     state, Choice(option="n:ask", today=today, client_lang=client_lang)
                 )
-            await self.store.put(key, state)
-        response = self._page(request, sid, state, replies, notice=None)
+            return Change(state)
+
+        async with self.locks.hold(key):
+            await self.store.apply(key, decide)
+        response = self._page(request, sid, state, replies, notice=notice)
         if new_cookie:
             session.set_cookie(response, request, sid)
         return response

@@ -68,3 +68,14 @@ def test_a_postgresql_password_is_never_shown() -> None:
     with pytest.raises(DatabaseUrlError) as caught:
         parse("postgresql://yibao:s3cret@db.internal:port/yibao")
     assert "s3cret" not in str(caught.value)
+
+
+def test_the_telegram_bot_reads_the_same_setting() -> None:
+    from bot.settings import Settings, SettingsError
+
+    token = {"TELEGRAM_BOT_TOKEN": "123456:AAFakeTokenForTestsOnly_0123456789abc"}
+    settings = Settings.from_env({**token, "YIBAO_DATABASE_URL": "postgresql://y@db/yibao"})
+    assert settings.store_database.scheme == "postgresql"
+    assert Settings.from_env(token).store_database.path == Path(DEFAULT_STATE_DB)
+    with pytest.raises(SettingsError, match="scheme must be one of"):
+        Settings.from_env({**token, "YIBAO_DATABASE_URL": "redis://x"})
