@@ -3,8 +3,11 @@ settings as `yibao web`, answering every request with one fixed HTML page.
 
     python -m benchmarks.bare_web --port P
 
-Same server (uvicorn, asyncio loop, h11, no access log, proxy headers on), same middleware
-count is not copied on purpose: the floor is what serving a page costs with no helpdesk in it.
+The server is started with `yibao web`'s own uvicorn settings (`bot.web.command.
+server_options`: the same event loop and HTTP parser, no uvicorn access log, proxy headers
+on), so the two cannot drift apart. yibao's middleware (security headers, size limit, rate
+limit, its access log line) and its logging are not copied on purpose: they are part of what
+the helpdesk costs, and the floor is serving a page with no helpdesk in it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+
+from bot.web.command import server_options
 
 # About the size of a chat page with a question and its buttons (4 KB).
 PAGE = ("<!doctype html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>bare"
@@ -42,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bare_web")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, access_log=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
-                log_config=None)
+    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, **server_options())
     return 0
 
 

@@ -9,10 +9,19 @@ golden-transcript scenarios by buttons and free text in three languages, and vol
 lookups) with a cookie jar of its own: "/start R" opens /r/R, a click posts the n-th button
 of the latest reply that has buttons (as the form would), text posts the message; each next
 request waits for the previous answer. The bare server receives the same requests (same
-methods, paths and bodies) and answers each with one fixed page. Both servers are child
-processes whose CPU (utime + stime, /proc/<pid>/stat) is their own; the two alternate
-within each round (AB, BA, …) and the figures are medians over rounds, as in the bot's leg.
-Prints a table and writes benchmarks/results/web-latest.json.
+methods, paths and bodies) and answers each with one fixed page.
+
+Method: both servers are child processes started with the same uvicorn settings
+(`bot.web.command.server_options`), listening on 127.0.0.1 only; this process is the load
+generator and nothing else, so a server's CPU (utime + stime of all its threads, from
+/proc/<pid>/stat, read before and after a phase) is its own work and none of the
+generator's. CPU per request is that CPU over the HTTP requests the server answered (a
+redirect and the page it leads to count as two); latency is per user action, from sending
+it to having read the whole final page. Each server gets a warm-up (every script once, not
+measured), then the levels. The two alternate within each round (AB, BA, …) and the figures
+are medians over rounds, the ratios medians of each round's ratio, as in the bot's leg. A
+request waits at most 60 s, a phase at most PHASE_LIMIT_S. Prints a table and writes
+benchmarks/results/web-latest.json.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 RESULTS: Final = Path(__file__).parent / "results"
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 TODAY: Final = "2025-05-25"
+# A phase that takes longer than this has stalled (200 users take well under a minute).
+PHASE_LIMIT_S: Final = 600.0
 _FORM: Final = re.compile(r'<form method="post" action="/chat" class="buttons[^"]*">(.*?)</form>',
                           re.S)
 _SEQ: Final = re.compile(r'name="seq" value="(\d+)"')
@@ -103,8 +114,9 @@ def start(name: str, workdir: Path) -> Server:
 
 @dataclass
 class Outcome:
-    latencies: list[float]
+    latencies: list[float]  # one per user action, redirects followed included
     errors: int
+    requests: int = 0  # HTTP requests the server answered (a redirect and its target: two)
 
 
 async def play(session: aiohttp.ClientSession, base: str, script: Script, out: Outcome) -> None:
@@ -117,6 +129,7 @@ async def play(session: aiohttp.ClientSession, base: str, script: Script, out: O
         try:
             async with session.request(method, base + path, data=data) as response:
                 body = await response.text()
+                out.requests += 1 + len(response.history)
                 if response.status != 200:
                     out.errors += 1
         except aiohttp.ClientError:
@@ -156,8 +169,14 @@ async def phase(server: Server, users: int, plan: list[Script]) -> dict[str, Any
                                       timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True))
                 for _ in range(users)]
     try:
-        await asyncio.gather(*(play(s, server.url, plan[i % len(plan)], out)
-                               for i, s in enumerate(sessions)))
+        await asyncio.wait_for(
+            asyncio.gather(*(play(s, server.url, plan[i % len(plan)], out)
+                             for i, s in enumerate(sessions))),
+            PHASE_LIMIT_S,
+        )
+    except TimeoutError:
+        raise RuntimeError(f"{server.name}: {users} users not done within {PHASE_LIMIT_S} s "
+                           f"({len(out.latencies)} actions answered)") from None
     finally:
         for s in sessions:
             await s.close()
@@ -166,17 +185,19 @@ async def phase(server: Server, users: int, plan: list[Script]) -> dict[str, Any
     cpu = server.cpu_seconds() - cpu_before
     lat = sorted(out.latencies)
     count = len(lat)
+    requests = out.requests
 
     def pct(p: float) -> float:
         return round(lat[min(count - 1, int(p * count))] * 1000, 1) if count else 0.0
 
     return {
-        "requests": count,
+        "requests": requests,
+        "actions": count,
         "errors": out.errors,
-        "requests_per_second": round(count / wall, 1) if wall else 0.0,
+        "requests_per_second": round(requests / wall, 1) if wall else 0.0,
         "latency_p50_ms": pct(0.50),
         "latency_p99_ms": pct(0.99),
-        "cpu_seconds_per_1000_requests": round(cpu / count * 1000, 3) if count else 0.0,
+        "cpu_seconds_per_1000_requests": round(cpu / requests * 1000, 3) if requests else 0.0,
     }
 
 

@@ -15,9 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import actions as A
-from dialogs import flow, views
-from dialogs.flow import identities_of
+from dialogs import flow, questions, views
 from dialogs.glossary import glossary_entries, glossary_entry
+from dialogs.questions.base import block as _block
+from dialogs.questions.base import option as _option
+from dialogs.questions.region import regions
 from dialogs.quotes import quote_once
 from dialogs.rendering.languages import normalise_lang
 from dialogs.replies import Block, Option, Reply
@@ -32,7 +34,6 @@ log = logging.getLogger("dialogs.engine")
 
 LANGS = ("zh_Hans", "zh_Hant", "en")
 MAX_FAILURES = 3
-MAX_LAPSED_CHOICE = 6
 MAX_TEXT = 2000  # characters of one message that are read; nobody types a longer answer
 _SEPARATORS = " \t\n，。,.;；、！!？?：:）)"
 
@@ -99,16 +100,6 @@ def step(
     return working, replies
 
 
-def _block(template: str, **params: Any) -> Block:
-    return Block(template=template, params=params)
-
-
-def _option(action: A.Action, template: str, selected: bool = False, **params: Any) -> Option:
-    return Option(
-        id=A.encode(action), label=_block(f"option/{template}", **params), selected=selected
-    )
-
-
 class _Step:
     def __init__(self, state: DialogState, event: Text | Choice | Command, catalog: Catalog):
         self.state = state
@@ -120,6 +111,10 @@ class _Step:
     @property
     def lang(self) -> str:
         return language(self.state)
+
+    def policy(self) -> LoadedPolicy | None:
+        """The notice the questions come from."""
+        return flow.policy(self.catalog, self.state, self.today)
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -169,9 +164,13 @@ class _Step:
         if isinstance(action, A.ANSWERS):
             if seq is not None and seq != self.state.seq:
                 return self.stale()
+            question = questions.question_for(action)
+            on_screen = questions.QUESTIONS.get(self.state.stage)
+            if question is None or question is not on_screen:
+                return self.stale()
             if option not in {o.id for o in self.question().options}:
                 return self.stale()
-            return self.answer_choice(action)
+            return [question.handle(self, action)]
         match action:
             case A.Navigate(where):
                 return self.navigate(where)
@@ -220,11 +219,8 @@ class _Step:
             stage = self.state.asked.pop()
             if stage in (Stage.ANSWER, Stage.COMPARE):
                 continue
-            chosen = list(self.state.identities or [])
-            flow.clear(self.state, stage)
-            if stage is Stage.IDENTITIES:
-                self.state.draft = chosen  # back to the question with its ✓ marks
-            if flow.next_stage(self.catalog, self.state) is current and self.state.asked:
+            questions.revisit(self.state, stage, self.today)  # back to it with its ✓ marks
+            if questions.next_stage(self) is current and self.state.asked:
                 continue  # that step was never answered: one press goes one visible step
             # Going back is not a new step: recording it would make the next "back" a no-op.
             return self.ask(record=False)
@@ -242,12 +238,9 @@ class _Step:
         }.get(what)
         if stage is None:
             return self.stale()
-        chosen = list(self.state.identities or [])
-        flow.clear(self.state, stage)
+        questions.revisit(self.state, stage, self.today)  # the ✓ marks stay
         if stage in (Stage.TIER, Stage.HISTORY):
             self.state.requested = stage
-        if stage is Stage.IDENTITIES:
-            self.state.draft = chosen  # the ✓ marks stay: change one, keep the rest
         return [self.ask()]
 
     def set_language(self, lang: str) -> list[Reply]:
@@ -290,9 +283,9 @@ class _Step:
             return [self.compare(ORDINARY)]
         if facts.place is not None and facts.region is None:
             hotline = self.catalog.national.hotline
-            regions = [name for _, name in self._regions()]
+            names = [name for _, name in regions(self.catalog)]
             self.pre.append(
-                _block("region_not_covered", place=facts.place[:24], regions=regions,
+                _block("region_not_covered", place=facts.place[:24], regions=names,
                        hotline=hotline.phone)
             )  # fmt: skip
         before = self.state.model_dump()
@@ -350,9 +343,11 @@ class _Step:
         if facts.region:
             if facts.region != state.region:
                 state.tier = None
+                if state.region is not None:
+                    state.kept = []  # another region's choices are not this one's
             state.region = facts.region
         removed = self._apply_identities(facts, stage)
-        if facts.tier and (stage is Stage.TIER or flow.has_tiers(self.catalog, state)):
+        if facts.tier and (stage is Stage.TIER or flow.has_tiers(self.policy())):
             state.tier = facts.tier
         elif stage is Stage.TIER and facts.bare_number in (1, 2):
             state.tier = facts.bare_number
@@ -365,7 +360,7 @@ class _Step:
             if change["what"] == "region":
                 change["name"] = self.catalog.latest(change["value"]).data.region.name
             elif change["what"] == "tier":
-                loaded = flow.policy(self.catalog, state)
+                loaded = self.policy()
                 tiers = loaded.data.tiers if loaded else []
                 change["name"] = next((t.label for t in tiers if t.number == state.tier), "")
         if removed:
@@ -484,51 +479,6 @@ class _Step:
             return self.help(with_hotline=True)
         return self.ask(record=False)
 
-    # -- answering a question by button -------------------------------------------------------
-
-    def answer_choice(self, action: A.Action) -> list[Reply]:
-        """A button answering the question on screen (already checked to be one of its)."""
-        state = self.state
-        match action:
-            case A.PickRegion(region):
-                if region != state.region:
-                    state.tier = None
-                state.region = region
-            case A.IdentityChoice("done"):
-                state.identities = list(state.draft)
-                state.draft = []
-            case A.IdentityChoice("none"):
-                state.identities = []
-                state.draft = []
-            case A.IdentityChoice("unsure"):
-                return [self.explain_identities()]
-            case A.IdentityChoice("more"):
-                state.all_identities = True
-                return [self.ask(record=False)]
-            case A.ToggleIdentity(code) if code in state.draft:
-                state.draft = [i for i in state.draft if i != code]
-                return [self.ask(record=False)]
-            case A.ToggleIdentity(code):
-                state.draft = [*state.draft, code]
-                return [self.ask(record=False)]
-            case A.PickTier(number):
-                state.tier = number
-            case A.InsuredLastYear(insured):
-                state.insured_last_year = insured
-                if insured:
-                    state.lapsed_years = 0
-                    state.repaid_years = 0
-            case A.LapsedYears(years):
-                state.lapsed_years = years
-            case A.RepaidYears(years):
-                state.repaid_years = years
-            case A.PayToday():
-                state.payment_date = self.today
-            case A.CompareIdentity(code):
-                return [self.compare(code)]
-        state.failures = 0
-        return [self.ask()]
-
     # -- questions ------------------------------------------------------------------------
 
     def ask(self, record: bool = True) -> Reply:
@@ -538,10 +488,11 @@ class _Step:
             then, self.state.then = self.state.then, None
             if then == "table":
                 return self.table(self.state.region)
-        stage = flow.next_stage(self.catalog, self.state)
+        stage = questions.next_stage(self)
         if stage is Stage.ANSWER and self._amount_depends_on_history():
             self.state.requested = Stage.HISTORY
-            stage = flow.next_stage(self.catalog, self.state)
+            stage = questions.next_stage(self)
+        questions.prune_kept(self.state, self.today, answered=stage is Stage.ANSWER)
         if record and stage is not self.state.stage:
             self.state.asked = [*self.state.asked[-31:], self.state.stage]
         if stage is not self.state.stage:
@@ -553,76 +504,12 @@ class _Step:
         return self.question()
 
     def question(self) -> Reply:
+        """The question of the current stage, as its unit builds it, with "back"."""
         stage = self.state.stage
-        state = self.state
-        blocks = [*self.pre]
-        options: list[Option] = []
-        columns = 2
-        loaded = flow.policy(self.catalog, state)
-        region_name = loaded.data.region.name if loaded else None
-        if stage is Stage.REGION:
-            blocks.append(_block("ask_region", regions=self._regions()))
-            options = [
-                _option(A.PickRegion(slug), "region", region_name=name)
-                for slug, name in self._regions()
-            ]
-        elif stage is Stage.IDENTITIES:
-            assert state.region is not None
-            first, rest = flow.shortlist(self.catalog, state.region)
-            if state.all_identities:
-                shown, hidden = [*first, *rest], []
-            else:  # a group chosen behind "more…" stays in sight with its ✓
-                shown = [*first, *(c for c in rest if c in state.draft)]
-                hidden = [c for c in rest if c not in shown]
-            blocks.append(_block("ask_identities", region_name=region_name, draft=state.draft))
-            options = [
-                _option(A.ToggleIdentity(code), "identity", selected=code in state.draft, code=code)
-                for code in shown
-            ]
-            if hidden:
-                options.append(
-                    _option(A.IdentityChoice("more"), "identities_more", count=len(hidden))
-                )
-            options += [
-                _option(A.IdentityChoice("done"), "identities_done", count=len(state.draft)),
-                _option(A.IdentityChoice("none"), "identities_none"),
-                _option(A.IdentityChoice("unsure"), "identities_unsure"),
-            ]
-        elif stage is Stage.BIRTH_DATE:
-            newborn = "newborn" in (state.identities or [])
-            blocks.append(_block("ask_birth_date", newborn=newborn))
-        elif stage is Stage.TIER:
-            assert loaded is not None
-            blocks.append(_block("ask_tier", tiers=self._tiers(loaded), region_name=region_name))
-            options = [
-                _option(A.PickTier(t.number), "tier", label=t.label) for t in loaded.data.tiers
-            ]
-        elif stage is Stage.HISTORY:
-            blocks.append(_block("ask_history"))
-            options = [
-                _option(A.InsuredLastYear(True), "history_yes"),
-                _option(A.InsuredLastYear(False), "history_no"),
-            ]
-        elif stage is Stage.LAPSED_YEARS:
-            blocks.append(_block("ask_lapsed_years"))
-            options = [
-                _option(A.LapsedYears(n), "years", years=n) for n in range(1, MAX_LAPSED_CHOICE + 1)
-            ]
-            columns = 3
-        elif stage is Stage.REPAIR:
-            lapsed = state.lapsed_years or 0
-            blocks.append(_block("ask_repair", lapsed=lapsed, max_useful=lapsed - 1))
-            options = [_option(A.RepaidYears(n), "repair_years", years=n) for n in range(0, lapsed)]
-            columns = 3
-        elif stage is Stage.PAYMENT_DATE:
-            blocks.append(_block("ask_payment_date", today=self.today))
-            options = [_option(A.PayToday(), "today", day=self.today)]
-        elif stage is Stage.COMPARE:
-            blocks.append(_block("ask_compare"))
-            options = [
-                _option(A.CompareIdentity(code), "identity", code=code)
-                for code in self._all_identities()
-            ]
+        asked = questions.QUESTIONS[stage].ask(self)
+        blocks = [*self.pre, *asked.blocks]
+        options = list(asked.options)
+        columns = asked.columns
         if self.state.asked and stage not in (Stage.REGION,):
             options.append(_option(A.Navigate("back"), "back"))
         return Reply(
@@ -633,30 +520,6 @@ class _Step:
             columns=columns,
             seq=self.state.seq,
         )
-
-    def _regions(self) -> list[tuple[str, str]]:
-        return [
-            (slug, self.catalog.latest(slug).data.region.name) for slug in self.catalog.regions()
-        ]
-
-    def _tiers(self, loaded: LoadedPolicy) -> list[dict[str, Any]]:
-        out = []
-        for tier in loaded.data.tiers:
-            amount = next(
-                s.amount
-                for s in loaded.data.standards
-                if s.tier == tier.number and not s.identities
-            )
-            out.append({"number": tier.number, "label": tier.label, "amount": amount})
-        return out
-
-    def _all_identities(self) -> list[str]:
-        """What /compare offers: ordinary residents, newborns, then every group a notice names."""
-        named: set[str] = set()
-        for region in self.catalog.regions():
-            named |= set(identities_of(self.catalog, region))
-        extra = views.COMPARABLE_EXTRA
-        return [*extra, *[c for c in self.catalog.identities if c in named and c not in extra]]
 
     def _comparable(self, text: str) -> str | None:
         """/compare's argument: an identity, or ordinary residents ("普通居民", "ordinary")."""
@@ -706,7 +569,7 @@ class _Step:
         """Whether "insured last year?" changes the amount itself (not only the waiting), so
         it must be asked before answering rather than assumed."""
         state = self.state
-        if state.insured_last_year is not None or not flow.history_matters(self.catalog, state):
+        if state.insured_last_year is not None or not flow.history_matters(state, self.policy()):
             return False
         try:
             continuing = quote_once(self.catalog, self.request())
@@ -723,11 +586,11 @@ class _Step:
             return []
         request = result.request
         cases: list[dict[str, Any]] = []
-        if state.insured_last_year is None and flow.history_matters(self.catalog, state):
+        loaded = self.policy()
+        if state.insured_last_year is None and flow.history_matters(state, loaded):
             lapsed = quote_once(self.catalog, request.model_copy(update={"lapsed_years": 1}))
             if _outcome(lapsed) != _outcome(result):
                 cases.append({"what": "history", "result": lapsed})
-        loaded = flow.policy(self.catalog, state)
         if state.tier is None and loaded is not None and loaded.data.tiers:
             for tier in loaded.data.tiers:
                 if tier.number == result.tier:
@@ -741,7 +604,7 @@ class _Step:
         try:
             result = quote_once(self.catalog, self.request())
         except QuoteInputError:
-            flow.clear(self.state, Stage.PAYMENT_DATE)
+            questions.forget(self.state, Stage.PAYMENT_DATE)
             self.pre = [_block("birth_after_payment")]
             return self.ask(record=False)
         # (Not for a reference answer: "no notice governs this date" must come first.)
@@ -776,9 +639,10 @@ class _Step:
             _option(A.Change("identities"), "change_identities"),
             _option(A.Change("date"), "change_date"),
         ]
-        if flow.history_matters(self.catalog, state):
+        loaded = self.policy()
+        if flow.history_matters(state, loaded):
             options.append(_option(A.Change("history"), "change_history"))
-        if flow.has_tiers(self.catalog, state):
+        if flow.has_tiers(loaded):
             options.append(_option(A.Change("tier"), "change_tier"))
         if state.birth_date is not None:
             options.append(_option(A.Change("birth"), "change_birth"))
@@ -806,7 +670,7 @@ class _Step:
         )
 
     def help(self, *, with_hotline: bool = False) -> Reply:
-        loaded = flow.policy(self.catalog, self.state)
+        loaded = self.policy()
         contacts: list[ListedItem] = []
         if with_hotline and loaded is not None:
             contacts = views.faq(self.catalog, loaded.slug, "contacts").items
@@ -846,7 +710,7 @@ class _Step:
             self.state.seq += 1
             return self.question()
         if self.state.stage is Stage.COMPARE:
-            self.state.stage = self.state.resume or flow.next_stage(self.catalog, self.state)
+            self.state.stage = self.state.resume or questions.next_stage(self)
             self.state.resume = None
         rows = views.compare_identity(self.catalog, identity)
         return self.info([_block("comparison", identity=identity, rows=rows)])

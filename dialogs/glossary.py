@@ -5,14 +5,14 @@ are what the dialog calls (a question about a term, "什么是低保边缘家庭
 and the identity question's "not sure" button); render the list with the "dialog/glossary.j2"
 block (`entries=`, `region=`).
 
-For each group a region's notice names (`dialogs.flow.identities_of`, and the groups it names
-only in its scope of enrolment) an entry holds the group as the notice prints it, every
-clause of the notice that lists or defines it (quoted verbatim, cited by document and clause
-label), the figures the calculator gives it (the very row of the region's identity table, so
-the glossary never disagrees with /table or an answer), and what the national texts on file
-say about the term. They define none of the categories (policies/documents/national-context.md
-quotes waiting-period, subsidy and hotline rules only), so `national_sources` is empty today
-and the rendering says so instead of inventing a definition. A region whose notice does not
+For each group a region's notice names (`dialogs.flow.identities_of`, the calculator's list)
+an entry holds the group as the notice prints it, every clause of the notice that lists or
+defines it (quoted verbatim, cited by document and clause label), the figures the calculator
+gives it (the very row of the region's identity table, so the glossary never disagrees with
+/table or an answer), and what the national texts on file say about the term. They define
+none of the categories (policies/documents/national-context.md quotes waiting-period, subsidy
+and hotline rules only), so `national_sources` is empty today and the rendering says so
+instead of inventing a definition. A region whose notice does not
 name the group gets an entry with `named` false and the row saying whose price applies there
 (a group it belongs to, or the ordinary standard). Without a region, the registry's names
 stand, marked national (`national`).
@@ -92,6 +92,19 @@ def _naming(policy: LoadedPolicy, code: str) -> tuple[list[str], list[str]]:
             add(None, override.clause)
     if code == "newborn" and data.newborn is not None:
         add(None, data.newborn.within_clause)
+    # the rest of what makes a notice name a group (`policies.quote.person.named_identities`):
+    # a registration step, a payment window or a note of its own
+    for step in data.registration:
+        if code in step.audience:
+            add(None, step.clause)
+    for window in data.windows:
+        if code in (window.audience or []):
+            for clause in window.clauses:
+                add(None, clause)
+    notes = {note.id: note for note in data.notes}
+    for note_id in data.identity_notes.get(code, []):
+        for clause in notes[note_id].clauses if note_id in notes else []:
+            add(None, clause)
     return printed, [c for c in clauses if c in policy.clauses]
 
 

@@ -40,14 +40,19 @@ class RenderedReply:
 
 
 def _quote_text(
-    result: QuoteResult, lang: str, markup: Markup, budget: int, label: str = ""
+    result: QuoteResult,
+    lang: str,
+    markup: Markup,
+    budget: int,
+    label: str = "",
+    said: frozenset[str] = frozenset(),
 ) -> str:
-    """The answer at the most detailed level that fits `budget`, each line led by `label`."""
+    """The answer at the most detailed level that fits `budget`, each line led by `label`,
+    without the notes whose codes are in `said` (stated by the reply around it)."""
     text = ""
     for detail in LEVELS:
-        text = render_template(
-            ANSWER_TEMPLATE, lang, markup, **answer_context(result, lang, markup, detail)
-        )
+        context = answer_context(result, lang, markup, detail, said)
+        text = render_template(ANSWER_TEMPLATE, lang, markup, **context)
         if label:
             text = _labelled(text, label + " ")
         if len(text) < budget:
@@ -64,6 +69,7 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
     answers = [b for b in blocks if b.template in ("answer", "reference_answer")]
     parts = [_CACHE.render(f"dialog/{b.template}.j2", lang, markup, b.params) for b in plain]
     used = sum(len(p) + len(PARAGRAPH_BREAK) for p in parts)
+    said = _said_by(plain)
     for block in answers:
         if block.template == "reference_answer":
             # a message's room of its own: the adapter splits a longer reply on a paragraph,
@@ -71,24 +77,39 @@ def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
             budget = MAX_MESSAGE_LENGTH
         else:
             budget = MAX_MESSAGE_LENGTH - used
-        text = _cached_answer_text(block, lang, markup, budget)
+        text = _cached_answer_text(block, lang, markup, budget, said)
         parts.append(text)
         used += len(text) + len(PARAGRAPH_BREAK)
     return PARAGRAPH_BREAK.join(p for p in parts if p)
 
 
-def _answer_text(block: Block, lang: str, markup: Markup, budget: int) -> str:
+def _said_by(blocks: list[Block]) -> frozenset[str]:
+    """Note codes the reply's other blocks state: the line on the tier the answer assumed
+    ("按一档计算。若选二档：应缴775元。") says what the tier_assumed note would."""
+    for block in blocks:
+        if block.template == "assumed" and any(
+            case.get("what") == "tier" for case in block.params.get("cases", [])
+        ):
+            return frozenset({"tier_assumed"})
+    return frozenset()
+
+
+def _answer_text(
+    block: Block, lang: str, markup: Markup, budget: int, said: frozenset[str] = frozenset()
+) -> str:
     """An answer block's text, at the most detailed level that fits `budget`."""
     result: QuoteResult = block.params["result"]
     if block.template == "answer":
-        return _quote_text(result, lang, markup, budget)
+        return _quote_text(result, lang, markup, budget, said=said)
     label = render_template("dialog/reference_label.j2", lang, markup, result=result)
     intro = render_template("dialog/reference_answer.j2", lang, markup, **block.params)
     budget -= len(intro) + len(PARAGRAPH_BREAK)
     return intro + PARAGRAPH_BREAK + _quote_text(result, lang, markup, budget, label)
 
 
-def _cached_answer_text(block: Block, lang: str, markup: Markup, budget: int) -> str:
+def _cached_answer_text(
+    block: Block, lang: str, markup: Markup, budget: int, said: frozenset[str] = frozenset()
+) -> str:
     """`_answer_text`, remembered by the identity of the QuoteResults it renders.
 
     An answer is the costliest render (a whole quote, every figure cited). Results come from
@@ -99,12 +120,12 @@ def _cached_answer_text(block: Block, lang: str, markup: Markup, budget: int) ->
     try:
         others = _freeze({k: v for k, v in block.params.items() if not isinstance(v, QuoteResult)})
     except TypeError:
-        return _answer_text(block, lang, markup, budget)
-    key = (block.template, lang, markup, budget, tuple(k for k, _ in named), others)
+        return _answer_text(block, lang, markup, budget, said)
+    key = (block.template, lang, markup, budget, said, tuple(k for k, _ in named), others)
     results = tuple(v for _, v in named)
     text = _ANSWERS.get(key, results)
     if text is None:
-        text = _answer_text(block, lang, markup, budget)
+        text = _answer_text(block, lang, markup, budget, said)
         _ANSWERS.put(key, results, text)
     return text
 
@@ -237,7 +258,9 @@ def _freeze(value: object) -> Hashable:
 
 
 _CACHE: Final = _RenderCache(4096)
-_ANSWERS: Final = _ByIdentity(256)  # entries keep their results (~22 KB each) alive
+# entries keep their results (~22 KB each) alive, so no more than the quotes' own 256 are
+# (README "Privacy"); a question's full and short texts are two entries
+_ANSWERS: Final = _ByIdentity(256)
 
 
 def _label(option: Option, lang: str) -> str:
@@ -270,9 +293,16 @@ def render_short_reply(reply: Reply, markup: Markup = "text") -> str | None:
     if answer is None:
         return None
     reference = next((b for b in reply.blocks if b.template == "reference_answer"), None)
-    return render_short(
-        answer.params["result"],
-        reply.lang,
-        markup,
-        reference=reference.params["result"] if reference is not None else None,
+    result: QuoteResult = answer.params["result"]
+    reference_result: QuoteResult | None = (
+        reference.params["result"] if reference is not None else None
     )
+    # remembered like the full answer's text, by the results' identity: the web page shows
+    # the short answer with every answer (it was ~60 % of rendering one there)
+    key = ("short", reply.lang, markup)
+    objects = (result, reference_result)
+    text = _ANSWERS.get(key, objects)
+    if text is None:
+        text = render_short(result, reply.lang, markup, reference=reference_result)
+        _ANSWERS.put(key, objects, text)
+    return text

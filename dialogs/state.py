@@ -51,6 +51,8 @@ class DialogState(BaseModel):
     requested: Stage | None = None
     then: str | None = None  # a view asked for before its region was known ("table")
     all_identities: bool = False  # "more…" pressed: every group of the region is offered
+    # Choices made before "back" or 修改 (button ids, "t:2"), marked ✓ until answered again.
+    kept: list[str] = Field(default_factory=list, max_length=32)
     seq: int = Field(default=0, ge=0)  # bumps with every question; buttons carry it
 
     def clone(self) -> DialogState:
@@ -62,6 +64,7 @@ class DialogState(BaseModel):
                 "identities": None if self.identities is None else list(self.identities),
                 "draft": list(self.draft),
                 "asked": list(self.asked),
+                "kept": list(self.kept),
             }
         )
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from dialogs.rendering import LANGUAGES, render_note, render_quote, render_template
+from dialogs.rendering.notes import completed
 
 if TYPE_CHECKING:
     from policies.catalog import Catalog
@@ -439,7 +440,7 @@ def quote_json(result: QuoteResult, lang: str) -> dict[str, Any]:
             {
                 "code": note.code,
                 "params": dict(note.params),
-                "message": render_note(note, lang, "text"),
+                "message": render_note(completed(note, result), lang, "text"),
                 "sources": _sources(note.sources),
             }
             for note in result.notes

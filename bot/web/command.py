@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -24,6 +24,25 @@ Behind a reverse proxy on the same host, the client address and scheme are taken
 X-Forwarded-For / X-Forwarded-Proto headers (--forwarded-allow-ips names the proxies to
 trust; default 127.0.0.1).
 """
+
+
+def server_options(forwarded_allow_ips: str = "127.0.0.1") -> dict[str, Any]:
+    """uvicorn's settings for `yibao web`, in one place so the benchmark's bare page
+    (benchmarks/bare_web.py) is served with exactly these too."""
+    return {
+        # uvicorn's own access log prints client addresses and query strings; ours
+        # (bot.web.access) has neither.
+        "access_log": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "server_header": False,
+        "log_config": None,
+        # Named, not "auto": uvicorn would switch to httptools and uvloop wherever they happen
+        # to be installed, and the two servers of the benchmark must not differ in that. The
+        # lock installs neither (README "Performance": measured, not adopted).
+        "http": "h11",
+        "loop": "asyncio",
+    }
 
 
 def _date(text: str) -> date:
@@ -85,16 +104,6 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(settings, today=today)
     print(f"yibao web: http://{args.host}:{args.port}/ (state: {settings.database.display})",
           file=sys.stderr, flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        # uvicorn's own access log prints client addresses and query strings; ours
-        # (bot.web.access) has neither.
-        access_log=False,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        server_header=False,
-        log_config=None,
-    )
+    uvicorn.run(app, host=args.host, port=args.port,
+                **server_options(args.forwarded_allow_ips))
     return 0

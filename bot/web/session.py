@@ -43,8 +43,21 @@ def store_key(session_id: str) -> str:
     return KEY_PREFIX + session_id
 
 
+# HMAC-SHA256 (RFC 2104) spelled out with hashlib: the same value as
+# hmac.new(key, msg, "sha256"), but OpenSSL 3's HMAC setup costs ~16-20 us a call here, and the
+# token is made twice per form post (checked, then put in the new page); this is ~5-8 us.
+_BLOCK: Final = 64
+_INNER: Final = bytes(x ^ 0x36 for x in range(256))
+_OUTER: Final = bytes(x ^ 0x5C for x in range(256))
+
+
 def csrf_token(session_id: str) -> str:
-    return hmac.new(session_id.encode(), b"yibao-web-csrf", hashlib.sha256).hexdigest()[:32]
+    key = session_id.encode()
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(key.translate(_INNER) + b"yibao-web-csrf").digest()
+    return hashlib.sha256(key.translate(_OUTER) + inner).hexdigest()[:32]
 
 
 def csrf_ok(session_id: str | None, token: str | None) -> bool:

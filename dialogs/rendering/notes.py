@@ -17,7 +17,7 @@ from markupsafe import escape
 from dialogs.rendering.environment import environment, tidy, unknown
 from dialogs.rendering.languages import Lang, Markup, normalise_lang
 from dialogs.rendering.script import to_traditional
-from policies.result import Note
+from policies.result import Note, QuoteResult
 
 NOTES_TEMPLATE: Final = "notes.j2"
 DATA: Final = "data"  # a note whose sentences live in the policy data, per language
@@ -63,3 +63,12 @@ def render_note(note: Note, lang: str, markup: Markup) -> str:
     in zh_Hant, data inserted into it is Traditional too (quotes stay as printed)."""
     text = str(note_fragment(note, lang, markup))
     return to_traditional(text) if normalise_lang(lang) == "zh_Hant" else text
+
+
+def completed(note: Note, result: QuoteResult) -> Note:
+    """The note with what its sentence needs from the answer it belongs to: the assumed tier
+    as the notice names it ("一档", QuoteResult.tier_label), so the answer's header, its
+    notes and the dialog say the tier in one wording."""
+    if note.code == "tier_assumed" and result.tier_label and "label" not in note.params:
+        return note.model_copy(update={"params": {**note.params, "label": result.tier_label}})
+    return note

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
-from dialogs.rendering.notes import note_fragment
+from dialogs.rendering.notes import completed, note_fragment
 from policies.result import ContactItem, QuoteResult, Source, Status, SubsidyLine
 
 log = logging.getLogger("dialogs.rendering")
@@ -124,9 +124,15 @@ def _sources_of(*groups: list[Source]) -> list[Source]:
 
 
 def answer_context(
-    result: QuoteResult, lang: str, markup: Markup, detail: Detail
+    result: QuoteResult,
+    lang: str,
+    markup: Markup,
+    detail: Detail,
+    said_elsewhere: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    skipped = _SAID_BY_HEADLINE.get(result.status, set())
+    """The answer template's context; `said_elsewhere`: note codes the reply around the
+    answer already states (the dialog's line on the tier it assumed)."""
+    skipped = _SAID_BY_HEADLINE.get(result.status, set()) | said_elsewhere
     applied = _applied_line(result)
     subsidies = result.amount.subsidies if result.amount else []
     birth = result.request.birth_date
@@ -139,7 +145,11 @@ def answer_context(
     return {
         "r": result,
         "detail": detail,
-        "notes": [note_fragment(n, lang, markup) for n in result.notes if n.code not in skipped],
+        "notes": [
+            note_fragment(completed(n, result), lang, markup)
+            for n in result.notes
+            if n.code not in skipped
+        ],
         "source_groups": _group_sources(result, lang),
         "applied": applied,
         "other_subsidies": [s for s in subsidies if s is not applied and s.amount is not None],

@@ -84,3 +84,27 @@ def test_the_cache_never_answers_for_an_object_it_does_not_hold(
     cache.put("k", (first,), "text of first")
     assert cache.get("k", (first,)) == "text of first"
     assert cache.get("k", (quote(request(), catalog),)) is None  # equal, but another object
+
+
+def test_the_short_answer_is_rendered_once_per_result_and_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = load_catalog()
+    result = quote_once(catalog, request(payment_date=date(2024, 12, 2)))
+    calls: list[object] = []
+    real = render.render_short
+
+    def counting(*args: object, **kwargs: object) -> str:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render_short", counting)
+    first = render.render_short_reply(answer(result))
+    assert first == real(result, "zh_Hans", "text")
+    assert render.render_short_reply(answer(result)) == first
+    assert len(calls) == 1
+    # another language, or an equal result that is another object, renders afresh
+    assert render.render_short_reply(answer(result, "en")) != first
+    again = quote(request(payment_date=date(2024, 12, 2)), catalog)
+    assert render.render_short_reply(answer(again)) == first
+    assert len(calls) == 3

@@ -16,6 +16,7 @@ def full_state() -> DialogState:
         draft=["dibao", "tekun"],
         birth_date=date(2025, 4, 10),
         asked=[Stage.REGION, Stage.IDENTITIES],
+        kept=["t:2"],
         seq=4,
     )
 

@@ -63,9 +63,11 @@ SCENARIOS = [
         "changtu-correction",
         date(2025, 1, 10),
         {
-            "zh_Hans": ["什么是低保边缘家庭？", "昌图 低保户", "不对，是低保边缘户", "1", "今天"],
-            "zh_Hant": ["什麼是低保邊緣家庭？", "昌圖 低保戶", "不對，是低保邊緣戶", "1", "今天"],
-            "en": ["what is dibao edge?", "changtu, dibao", "no, dibao edge", "1", "today"],
+            "zh_Hans": ["什么是低保边缘家庭？", "昌图 低保户", "不对，是低保边缘户", "@d:today",
+                        "今天"],
+            "zh_Hant": ["什麼是低保邊緣家庭？", "昌圖 低保戶", "不對，是低保邊緣戶", "@d:today",
+                        "今天"],
+            "en": ["what is dibao edge?", "changtu, dibao", "no, dibao edge", "@d:today", "today"],
         },
     ),
     # 科左后旗: newborn by buttons, then the whole question in one message.
@@ -112,9 +114,13 @@ SCENARIOS = [
         "shuangqing-free-text",
         date(2025, 6, 1),
         {
-            "zh_Hans": ["双清区 刑满释放人员 今天交", "去年没参保", "1"],
-            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "去年沒參保", "1"],
-            "en": ["shuangqing, released prisoner, paying today", "not insured last year", "1"],
+            "zh_Hans": ["双清区 刑满释放人员 今天交", "去年没参保", "1年"],
+            "zh_Hant": ["雙清區 刑滿釋放人員 今天交", "去年沒參保", "1年"],
+            "en": [
+                "shuangqing, released prisoner, paying today",
+                "not insured last year",
+                "1 year",
+            ],
         },
     ),
     # 丰都县栗子乡: a college student, 一档 assumed and 二档 priced, then 二档 chosen; 低保 一档
