@@ -60,6 +60,7 @@ web: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.web
+	$(BIN)/python -m benchmarks.scaling
 
 # Extract English msgids from the templates, merge them into each catalog, fill English
 # from its msgids, and compile the .mo files (committed, so a fresh clone needs no compile).

@@ -1,7 +1,8 @@
 """yibao's real bot for the benchmark: exactly `yibao telegram`, optionally without the cap.
 
-`python -m benchmarks.run_yibao [--no-flood-limit]` runs `bot.cli.main(["telegram"])`, the
-function the `yibao` console script calls, with the settings from the environment
+`python -m benchmarks.run_yibao [--no-flood-limit] [OPTION…]` runs
+`bot.cli.main(["telegram", OPTION…])`, the function the `yibao` console script calls (the
+options are `yibao telegram`'s own, e.g. `--webhook …`), with the settings from the environment
 (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL, YIBAO_STATE_DB). With `--no-flood-limit` the
 overall 30 messages/second cap of the bot's rate limiter (`bot.telegram.ratelimit.OVERALL_MAX_RATE`)
 is set to 0 ("no limit") before the bot builds its Application; everything else in the
@@ -26,7 +27,7 @@ def main(argv: list[str]) -> int:
         lift_flood_limit()
     from bot.cli import main as yibao
 
-    return yibao(["telegram"])
+    return yibao(["telegram", *(a for a in argv if a != "--no-flood-limit")])
 
 
 if __name__ == "__main__":

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 Where = Literal["back", "restart", "help", "ask"]
-Changeable = Literal["region", "identities", "birth", "tier", "history", "date"]
+Changeable = Literal["region", "identities", "birth", "tier", "history", "date", "year"]
 ViewName = Literal["table", "compare", "sources", "menu", "language", "faq"]
 IdentityControl = Literal["done", "none", "unsure", "more"]
 
 _WHERE: Final = ("back", "restart", "help", "ask")
-_CHANGEABLE: Final = ("region", "identities", "birth", "tier", "history", "date")
+_CHANGEABLE: Final = ("region", "identities", "birth", "tier", "history", "date", "year")
 _VIEWS: Final = ("table", "compare", "sources", "menu", "language", "faq")
 _CONTROLS: Final = ("done", "none", "unsure", "more")
 _CODE: Final = re.compile(r"[A-Za-z0-9_\-]{1,32}")  # region slugs, identity codes, languages
+_YEAR: Final = re.compile(r"(19|20|21)\d\d")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class PayToday:
 
 
 @dataclass(frozen=True)
+class PickInsuranceYear:
+    year: int
+
+
+@dataclass(frozen=True)
 class CompareIdentity:
     identity: str
 
@@ -108,6 +114,7 @@ Action = (
     | LapsedYears
     | RepaidYears
     | PayToday
+    | PickInsuranceYear
     | CompareIdentity
     | Navigate
     | Change
@@ -126,6 +133,7 @@ ANSWERS: Final = (
     LapsedYears,
     RepaidYears,
     PayToday,
+    PickInsuranceYear,
     CompareIdentity,
 )
 
@@ -149,6 +157,8 @@ def encode(action: Action) -> str:
             return f"p:{years}"
         case PayToday():
             return "d:today"
+        case PickInsuranceYear(year):
+            return f"iy:{year}"
         case CompareIdentity(identity):
             return f"x:{identity}"
         case Navigate(where):
@@ -193,6 +203,8 @@ def decode(text: str) -> Action | None:
         return InsuredLastYear(value == "yes")
     if kind == "d" and value == "today":
         return PayToday()
+    if kind == "iy" and _YEAR.fullmatch(value):
+        return PickInsuranceYear(int(value))
     if kind == "n" and value in _WHERE:
         return Navigate(value)  # type: ignore[arg-type]
     if kind == "c" and value in _CHANGEABLE:

@@ -27,8 +27,9 @@ from dialogs.state import DialogState, Stage
 from dialogs.understanding.message import Intent, MessageFacts, understand
 from dialogs.understanding.numerals import find_year_counts, parse_chinese_int
 from policies.catalog import Catalog, LoadedPolicy, load_catalog
-from policies.engine import ORDINARY, QuoteInputError
+from policies.engine import ORDINARY, QuoteInputError, expand_identities
 from policies.result import ListedItem, QuoteRequest, QuoteResult, Status
+from policies.years import InsuranceYearError, choose, payment_periods
 
 log = logging.getLogger("dialogs.engine")
 
@@ -235,6 +236,7 @@ class _Step:
             "tier": Stage.TIER,
             "history": Stage.HISTORY,
             "date": Stage.PAYMENT_DATE,
+            "year": Stage.INSURANCE_YEAR,
         }.get(what)
         if stage is None:
             return self.stale()
@@ -313,6 +315,7 @@ class _Step:
             or facts.negated
             or facts.payment_date
             or facts.birth_date
+            or facts.insurance_year
         )
 
     def intent(self, intent: Intent) -> list[Reply]:
@@ -355,6 +358,8 @@ class _Step:
         if problem is not None:
             return problem
         self._apply_history(facts, stage, text)
+        self._apply_year(facts, stage, text)
+        self.check_year()  # a new date may close the year stored: no change to announce
         changes = _changes(old, state)
         for change in changes:
             if change["what"] == "region":
@@ -468,6 +473,56 @@ class _Step:
         elif stage is Stage.REPAIR and facts.yes is False:
             state.repaid_years = 0
 
+    def _apply_year(self, facts: MessageFacts, stage: Stage, text: str) -> None:
+        """The insurance year said ("交2026年的", "2026年度", or a bare "2026" when asked); a
+        year refused leaves the one stored as it was."""
+        year = facts.insurance_year
+        bare = text.strip().rstrip("年").strip()
+        if year is None and stage is Stage.INSURANCE_YEAR and bare.isdigit() and len(bare) == 4:
+            year = int(bare)
+        if year is None:
+            return
+        problem = self._year_problem(year)
+        if problem is not None:
+            self.pre.append(problem)
+        else:
+            self.state.insurance_year = year
+
+    def check_year(self) -> None:
+        """The stored year, if the payment date no longer allows it, is dropped with the
+        message that says why."""
+        year = self.state.insurance_year
+        problem = self._year_problem(year) if year is not None else None
+        if problem is not None:
+            self.state.insurance_year = None
+            self.pre.append(problem)
+
+    def _year_problem(self, year: int) -> Block | None:
+        """Why the region cannot take `year`: not on file, or not payable on the payment date
+        (once known). The message is `yibao quote --insurance-year`'s: the years on file and
+        their payment periods."""
+        state = self.state
+        if state.region is None:
+            return None  # checked once the region is known
+        periods = payment_periods(self.catalog, state.region)
+        on_file = any(y == year for y, _, _ in periods)
+        if on_file and state.payment_date is None:
+            return None  # checked again once the date is known
+        if on_file:
+            request = self.request().model_copy(update={"insurance_year": year})
+            try:
+                choose(self.catalog, request, expand_identities(self.catalog, request.identities))
+                return None
+            except InsuranceYearError:
+                pass
+        return _block(
+            "insurance_year_problem",
+            year=year,
+            day=state.payment_date,
+            on_file=on_file,
+            periods=periods,
+        )
+
     def fail(self, problem: Block | None) -> Reply:
         self.state.failures += 1
         if problem is not None:
@@ -488,6 +543,7 @@ class _Step:
             then, self.state.then = self.state.then, None
             if then == "table":
                 return self.table(self.state.region)
+        self.check_year()
         stage = questions.next_stage(self)
         if stage is Stage.ANSWER and self._amount_depends_on_history():
             self.state.requested = Stage.HISTORY
@@ -563,6 +619,7 @@ class _Step:
             lapsed_years=state.lapsed_years or 0,
             repaid_years=state.repaid_years or 0,
             tier=state.tier,
+            insurance_year=state.insurance_year,
         )
 
     def _amount_depends_on_history(self) -> bool:
@@ -574,7 +631,7 @@ class _Step:
         try:
             continuing = quote_once(self.catalog, self.request())
             lapsed = quote_once(self.catalog, self.request().model_copy(update={"lapsed_years": 1}))
-        except QuoteInputError:
+        except (QuoteInputError, InsuranceYearError):
             return False
         return (continuing.status, continuing.amount_due) != (lapsed.status, lapsed.amount_due)
 
@@ -606,6 +663,9 @@ class _Step:
         except QuoteInputError:
             questions.forget(self.state, Stage.PAYMENT_DATE)
             self.pre = [_block("birth_after_payment")]
+            return self.ask(record=False)
+        except InsuranceYearError:  # `check_year` drops such a year before: a safety net
+            self.state.insurance_year = None
             return self.ask(record=False)
         # (Not for a reference answer: "no notice governs this date" must come first.)
         cases = self.assumed_cases(result)
@@ -639,6 +699,8 @@ class _Step:
             _option(A.Change("identities"), "change_identities"),
             _option(A.Change("date"), "change_date"),
         ]
+        if len(flow.open_years(self.catalog, state)) >= 2:
+            options.append(_option(A.Change("year"), "change_year"))
         loaded = self.policy()
         if flow.history_matters(state, loaded):
             options.append(_option(A.Change("history"), "change_history"))
@@ -778,7 +840,15 @@ def _bounded(raw: str) -> str:
     return kept[: last + 1] if last >= 0 else ""
 
 
-_WATCHED = ("region", "identities", "birth_date", "tier", "insured_last_year", "payment_date")
+_WATCHED = (
+    "region",
+    "identities",
+    "birth_date",
+    "tier",
+    "insured_last_year",
+    "payment_date",
+    "insurance_year",
+)
 
 
 def _changes(old: DialogState, new: DialogState) -> list[dict[str, Any]]:
@@ -800,6 +870,7 @@ def _states_a_fact(facts: MessageFacts) -> bool:
         or facts.payment_date
         or facts.other_dates
         or facts.tier
+        or facts.insurance_year is not None
         or facts.insured_last_year is not None
         or facts.lapsed_years is not None
     )

@@ -14,14 +14,44 @@ from __future__ import annotations
 from datetime import date
 
 from dialogs.state import DialogState
+from policies import years
 from policies.catalog import Catalog, LoadedPolicy
 from policies.engine import expand_identities
 from policies.quote.person import named_identities
+from policies.result import QuoteRequest
+
+
+def _on(catalog: Catalog, state: DialogState, day: date) -> tuple[QuoteRequest, list[str]]:
+    """The request `policies.years` chooses a notice by, for the state's facts on `day`."""
+    assert state.region is not None
+    birth = state.birth_date if state.birth_date and state.birth_date <= day else None
+    identities = frozenset(state.identities or [])
+    request = QuoteRequest(
+        region=state.region, identities=identities, payment_date=day, birth_date=birth
+    )
+    return request, expand_identities(catalog, identities)
 
 
 def policy(catalog: Catalog, state: DialogState, today: date) -> LoadedPolicy | None:
-    """The notice the questions come from."""
-    return catalog.latest(state.region) if state.region else None
+    """The notice the questions come from: the insurance year the person chose or said, else
+    the one the calculator would answer for on the payment date (before the date is known,
+    on `today`: the best guess), else the latest on file."""
+    if not state.region:
+        return None
+    notices = catalog.policies_for(state.region)
+    chosen = next((p for p in notices if p.data.insurance_year == state.insurance_year), None)
+    if chosen is not None:
+        return chosen
+    request, identities = _on(catalog, state, state.payment_date or today)
+    return years.choose(catalog, request, identities).policy or notices[-1]
+
+
+def open_years(catalog: Catalog, state: DialogState) -> list[int]:
+    """The insurance years that take payment on the state's payment date, oldest first."""
+    if state.region is None or state.payment_date is None:
+        return []
+    request, identities = _on(catalog, state, state.payment_date)
+    return years.open_years(catalog, request, identities)
 
 
 def identities_of(

@@ -23,6 +23,7 @@ class Stage(StrEnum):
     LAPSED_YEARS = "lapsed_years"
     REPAIR = "repair"  # how many lapsed years will be back-paid
     PAYMENT_DATE = "payment_date"
+    INSURANCE_YEAR = "insurance_year"  # asked only when two notices take payment that day
     ANSWER = "answer"
     COMPARE = "compare"  # choosing the identity to compare across regions
 
@@ -43,6 +44,9 @@ class DialogState(BaseModel):
     lapsed_years: int | None = Field(default=None, ge=0, le=80)
     repaid_years: int | None = Field(default=None, ge=0, le=80)
     payment_date: date | None = None
+    # The insurance year the person pays for, when they said it or chose it (None: the one
+    # year open on the date, or not asked yet).
+    insurance_year: int | None = Field(default=None, ge=1900, le=2199)
     asked: list[Stage] = Field(default_factory=list, max_length=32)  # for "back"
     failures: int = Field(default=0, ge=0)
     resume: Stage | None = None  # the stage to return to after "language"/"compare"

@@ -7,11 +7,15 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
+from functools import cache
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined
 
 from policies.periods import Duration
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Status(StrEnum):
@@ -23,6 +27,51 @@ class Status(StrEnum):
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+@cache
+def _shape(
+    cls: type[BaseModel],
+) -> tuple[dict[str, Any], frozenset[str], tuple[str, ...], frozenset[str]]:
+    """Per model: its defaults in field order (required fields hold PydanticUndefined), its
+    field names, the fields whose default is mutable ([] or {}), which every instance gets
+    a fresh copy of, as pydantic does, and the required fields."""
+    fields = cls.model_fields
+    assert all(info.default_factory is None for info in fields.values()), cls
+    template = {name: info.default for name, info in fields.items()}
+    mutable = tuple(n for n, d in template.items() if isinstance(d, list | dict | set))
+    required = frozenset(n for n, d in template.items() if d is PydanticUndefined)
+    return template, frozenset(fields), mutable, required
+
+
+_set = object.__setattr__
+
+
+def trusted(cls: type[M], /, **values: Any) -> M:
+    """An instance of `cls` from values already of its field types, not validated again.
+
+    The calculator builds its answers from validated policy data and its own typed
+    intermediates, so pydantic's validation (and its copying of every default) checks
+    nothing it does not already know. The values must be exactly what validation would
+    produce (plain `str`, not an enum, for a `str` field; `Decimal` for a `Decimal` one):
+    `tests/policies/test_trusted_results.py` re-validates answers over the grid and compares
+    every field and type.
+    """
+    template, names, mutable, required = _shape(cls)
+    if not names.issuperset(values):
+        raise TypeError(f"{cls.__name__}: unknown fields {sorted(set(values) - names)}")
+    if not required.issubset(values):
+        raise TypeError(f"{cls.__name__}: {', '.join(sorted(required - set(values)))} is required")
+    data = {**template, **values}  # field order, as validation makes it
+    for name in mutable:
+        if name not in values:
+            data[name] = data[name].copy()
+    instance = cls.__new__(cls)
+    _set(instance, "__dict__", data)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    return instance
 
 
 class Source(Frozen):

@@ -30,6 +30,46 @@ class YearChoice:
     others: tuple[LoadedPolicy, ...] = ()  # other notices accepting payment that day
 
 
+@dataclass(frozen=True)
+class Span:
+    """One notice's payment dates, worked out once per catalog (they are the same for every
+    request): its first and last payment day, the end of its cover, whether next year's
+    notice is on file, and the anniversary of its collection's first day."""
+
+    policy: LoadedPolicy
+    first: date
+    last: date
+    coverage_end: date
+    next_on_file: bool
+    anniversary: date | None
+
+    def next_collection_likely_open(self, day: date) -> bool:
+        """`next_collection_likely_open(self.policy, day)`, from the span's dates."""
+        if self.anniversary is None or day < self.policy.data.coverage_start:
+            return False
+        return self.anniversary <= day <= self.coverage_end
+
+
+def spans(catalog: Catalog, region: str) -> tuple[Span, ...]:
+    """The region's notices with their dates, oldest insurance year first."""
+    key = ("year spans", region)
+    found: tuple[Span, ...] | None = catalog.memo.get(key)
+    if found is None:
+        policies = catalog.policies_for(region)
+        found = catalog.memo[key] = tuple(
+            Span(
+                policy=p,
+                first=p.first_payment_day,
+                last=p.last_payment_day,
+                coverage_end=p.data.coverage_end,
+                next_on_file=any(o.data.insurance_year > p.data.insurance_year for o in policies),
+                anniversary=_collection_anniversary(p),
+            )
+            for p in policies
+        )
+    return found
+
+
 def newborn_within(policy: LoadedPolicy, request: QuoteRequest, identities: list[str]) -> bool:
     """A newborn paying its birth year's fee within the time limit after birth."""
     rules = policy.data.newborn
@@ -51,35 +91,42 @@ def accepts(policy: LoadedPolicy, request: QuoteRequest, identities: list[str]) 
     return policy.first_payment_day <= day <= policy.last_payment_day
 
 
+def _accepts(span: Span, request: QuoteRequest, identities: list[str]) -> bool:
+    """`accepts`, from the span's dates."""
+    if span.first <= request.payment_date <= span.last:
+        return True
+    return newborn_within(span.policy, request, identities)
+
+
 def governs(policy: LoadedPolicy, day: date) -> bool:
     """Whether the date falls in the notice's span: payable, or closed by its own words."""
     return policy.first_payment_day <= day <= policy.data.coverage_end
 
 
 def payment_periods(catalog: Catalog, region: str) -> list[tuple[int, date, date]]:
-    return [
-        (p.data.insurance_year, p.first_payment_day, p.last_payment_day)
-        for p in catalog.policies_for(region)
-    ]
+    return [(s.policy.data.insurance_year, s.first, s.last) for s in spans(catalog, region)]
 
 
 def choose(catalog: Catalog, request: QuoteRequest, identities: list[str]) -> YearChoice:
     """The notice the answer is for, and the other notices that accept payment that day."""
-    policies = catalog.policies_for(request.region)
-    open_now = [p for p in policies if accepts(p, request, identities)]
+    region = spans(catalog, request.region)
+    open_now = [s.policy for s in region if _accepts(s, request, identities)]
     wanted = request.insurance_year
     if wanted is not None:
-        chosen = next((p for p in policies if p.data.insurance_year == wanted), None)
+        chosen = next((s.policy for s in region if s.policy.data.insurance_year == wanted), None)
         if chosen is None or chosen not in open_now:
             periods = payment_periods(catalog, request.region)
             reason = "not on file" if chosen is None else "does not accept payment on this date"
             raise InsuranceYearError(f"insurance year {wanted}: {reason}", periods)
         return YearChoice(chosen, tuple(p for p in open_now if p is not chosen))
+    if len(open_now) == 1:
+        return YearChoice(open_now[0])
     if open_now:
         birth_year = [p for p in open_now if newborn_within(p, request, identities)]
         chosen = birth_year[0] if birth_year else open_now[-1]
         return YearChoice(chosen, tuple(p for p in open_now if p is not chosen))
-    closed = [p for p in policies if governs(p, request.payment_date)]
+    day = request.payment_date
+    closed = [s.policy for s in region if s.first <= day <= s.coverage_end]
     return YearChoice(closed[-1] if closed else None)
 
 
@@ -92,21 +139,30 @@ def open_years(catalog: Catalog, request: QuoteRequest, identities: list[str]) -
     ]
 
 
+def span_of(catalog: Catalog, policy: LoadedPolicy) -> Span:
+    return next(s for s in spans(catalog, policy.slug) if s.policy is policy)
+
+
 def next_year_on_file(catalog: Catalog, policy: LoadedPolicy) -> bool:
-    year = policy.data.insurance_year
-    return any(p.data.insurance_year > year for p in catalog.policies_for(policy.slug))
+    return span_of(catalog, policy).next_on_file
 
 
 def next_collection_likely_open(policy: LoadedPolicy, day: date) -> bool:
     """Whether next year's collection has probably opened by `day`: the date is in the
     notice's own insurance year, on or after the anniversary of its own collection's start
     (the notices open collection each autumn, 1–23 September)."""
-    starts = [w.start for w in policy.data.windows if w.kind == "collection"]
-    if not starts or day < policy.data.coverage_start:
+    anniversary = _collection_anniversary(policy)
+    if anniversary is None or day < policy.data.coverage_start:
         return False
+    return anniversary <= day <= policy.data.coverage_end
+
+
+def _collection_anniversary(policy: LoadedPolicy) -> date | None:
+    starts = [w.start for w in policy.data.windows if w.kind == "collection"]
+    if not starts:
+        return None
     first = min(starts)
     try:
-        anniversary = first.replace(year=first.year + 1)
+        return first.replace(year=first.year + 1)
     except ValueError:  # 29 February
-        anniversary = first.replace(year=first.year + 1, day=28)
-    return anniversary <= day <= policy.data.coverage_end
+        return first.replace(year=first.year + 1, day=28)

@@ -17,15 +17,19 @@ from dialogs.questions.birth_date import BirthDateQuestion
 from dialogs.questions.compare import CompareQuestion
 from dialogs.questions.history import HistoryQuestion, LapsedYearsQuestion, RepairQuestion
 from dialogs.questions.identities import IdentitiesQuestion
+from dialogs.questions.insurance_year import InsuranceYearQuestion
 from dialogs.questions.payment_date import PaymentDateQuestion
 from dialogs.questions.region import RegionQuestion
 from dialogs.questions.tier import TierQuestion
 from dialogs.state import DialogState, Stage
 
-# In the order they are asked; the first pending one is next.
+# In the order they are asked; the first pending one is next. The insurance year comes as
+# soon as the date is known and before the questions its notice decides (birth date, tier,
+# history): those come from the year chosen.
 FLOW: Final[tuple[Question, ...]] = (
     RegionQuestion(),
     IdentitiesQuestion(),
+    InsuranceYearQuestion(),
     BirthDateQuestion(),
     TierQuestion(),
     HistoryQuestion(),

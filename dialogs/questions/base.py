@@ -17,6 +17,7 @@ from dialogs import actions as A
 from dialogs.replies import Block, Option, Reply
 from dialogs.state import DialogState, Stage
 from policies.catalog import Catalog, LoadedPolicy
+from policies.result import QuoteRequest
 
 
 def block(template: str, **params: Any) -> Block:
@@ -50,6 +51,10 @@ class Dialog(Protocol):
         ...
 
     def ask(self, record: bool = True) -> Reply: ...
+
+    def request(self) -> QuoteRequest:
+        """The calculator's request for the facts so far."""
+        ...
 
     def explain_identities(self) -> Reply: ...
 

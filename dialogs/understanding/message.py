@@ -114,6 +114,16 @@ _TERM_QUESTION = re.compile(
 _NEGATION = re.compile(
     r"(不是|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
 )
+# "交2026年的", "2026年度", "补缴2025年的医保", "for the 2025 insurance year": the insurance year
+# paid for (a date is never one: "2026年1月5日" has a month after the year).
+_INSURANCE_YEAR = re.compile(
+    r"(?:((?:19|20|21)\d\d)\s*年度"
+    r"|(?:交|缴|补交|补缴|付)\s*((?:19|20|21)\d\d)\s*年的"
+    r"|((?:19|20|21)\d\d)\s*年的(?:医保|居民医保|保费|费)"
+    r"|\bfor\s+(?:the\s+)?((?:19|20|21)\d\d)\b(?!-)"
+    r"|\binsurance\s+year\s+((?:19|20|21)\d\d)\b)",
+    re.IGNORECASE,
+)
 _WINDOW = 8  # characters around a mention that decide what it is about
 # A place we have no notice for: a name ending in an administrative unit ("北京朝阳区").
 _PLACE = re.compile(r"((?:[\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗|盟|州|乡|镇))+)")
@@ -135,6 +145,7 @@ class MessageFacts:
     bare_number: int | None = None
     yes: bool | None = None
     tier: int | None = None
+    insurance_year: int | None = None  # "交2026年的", "2026年度"
     intent: Intent | None = None
     correction: bool = False  # the message corrects earlier facts ("不对，是…")
     additive: bool = False  # identities add to the earlier ones ("还有…")
@@ -159,6 +170,7 @@ class MessageFacts:
                 self.bare_number is not None,
                 self.yes is not None,
                 self.tier,
+                self.insurance_year,
                 self.intent,
             )
         )
@@ -312,6 +324,9 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         # The baby's birth date adds a newborn; it does not replace what else was said.
         facts.additive = facts.additive or not facts.correction
     _history(plain, facts)
+    year = _INSURANCE_YEAR.search(plain)
+    if year:
+        facts.insurance_year = int(next(g for g in year.groups() if g))
     tier = _TIER.search(plain)
     if tier:
         facts.tier = 1 if any(c in tier.group(0) for c in "一1") else 2

@@ -12,14 +12,14 @@ from policies.quote import lists, person, price
 from policies.quote import window as window_rules
 from policies.quote.context import Context, Quote, QuoteInputError, start, unique
 from policies.quote.notes import NoteCode
-from policies.result import Note, OtherInsuranceYear, QuoteRequest, QuoteResult, Status
+from policies.result import Note, OtherInsuranceYear, QuoteRequest, QuoteResult, Status, trusted
 
 
 def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
     """Answer one payment question from the policy data."""
     catalog = catalog or load_catalog()
-    policies = catalog.policies_for(request.region)
-    if not policies:
+    spans = years.spans(catalog, request.region)
+    if not spans:
         raise QuoteInputError(
             f"unknown region: {request.region}", "unknown_region", region=request.region
         )
@@ -28,15 +28,14 @@ def quote(request: QuoteRequest, catalog: Catalog | None = None) -> QuoteResult:
         raise QuoteInputError("the birth date is after the payment date", "birth_after_payment")
     choice = years.choose(catalog, request, identities)
     if choice.policy is None:
-        return _no_policy(catalog, request, identities, policies[-1])
+        return _no_policy(catalog, request, identities, spans[-1].policy)
     result = answer(start(catalog, choice.policy, request, identities))
     notes: list[Note] = []
     others = [_other_year(catalog, p, request, identities) for p in choice.others]
     for other in others:
         notes.append(_other_year_note(other))
-    if not years.next_year_on_file(catalog, choice.policy) and (
-        years.next_collection_likely_open(choice.policy, request.payment_date)
-    ):
+    span = years.span_of(catalog, choice.policy)
+    if not span.next_on_file and span.next_collection_likely_open(request.payment_date):
         notes.append(_next_year_not_on_file(catalog, choice.policy, request))
     if not notes:
         return result
@@ -56,7 +55,8 @@ def _no_policy(
         years_on_file=years,
         office=latest.data.region.office,
     )
-    return QuoteResult(
+    return trusted(
+        QuoteResult,
         status=Status.NO_POLICY,
         request=request,
         region=request.region,
@@ -78,7 +78,8 @@ def _other_year(
     asked = request.model_copy(update={"insurance_year": policy.data.insurance_year})
     result = answer(start(catalog, policy, asked, identities))
     amount, deadline, coverage = result.amount, result.deadline, result.coverage
-    return OtherInsuranceYear(
+    return trusted(
+        OtherInsuranceYear,
         year=policy.data.insurance_year,
         status=result.status,
         amount_due=amount.due if amount is not None else None,
@@ -95,8 +96,9 @@ def _other_year(
 
 
 def _other_year_note(other: OtherInsuranceYear) -> Note:
-    return Note(
-        code=NoteCode.OTHER_INSURANCE_YEAR,
+    return trusted(
+        Note,
+        code=NoteCode.OTHER_INSURANCE_YEAR.value,
         params={
             "year": str(other.year),
             "amount": str(other.amount_due) if other.amount_due is not None else "",
@@ -115,8 +117,9 @@ def _next_year_not_on_file(catalog: Catalog, policy: LoadedPolicy, request: Quot
     ctx = Context(catalog, policy)
     collection = [w for w in policy.data.windows if w.kind == "collection"]
     clauses = collection[0].clauses[:1] if collection else []
-    return Note(
-        code=NoteCode.NEXT_YEAR_NOT_ON_FILE,
+    return trusted(
+        Note,
+        code=NoteCode.NEXT_YEAR_NOT_ON_FILE.value,
         params={
             "year": str(policy.data.insurance_year),
             "next_year": str(policy.data.insurance_year + 1),
@@ -127,9 +130,29 @@ def _next_year_not_on_file(catalog: Catalog, policy: LoadedPolicy, request: Quot
     )
 
 
+def _identity_notes(q: Quote, newborn_within: bool | None) -> None:
+    """What the notice says of each identity, and which identities it does not name."""
+    data = q.data
+    for identity in q.identities:
+        for note_id in data.identity_notes.get(identity, []):
+            q.ctx.data_note(note_id)
+        if identity in q.request.identities and not person.named_here(q, identity):
+            q.ctx.note(NoteCode.IDENTITY_NOT_IN_NOTICE, identity=identity)
+        for scope in data.scope_identities:
+            if scope.identity == identity and identity in q.request.identities:
+                q.ctx.note(NoteCode.SAME_AS_ORDINARY, scope.clause, group=scope.label)
+    for note_id in data.general_notes:
+        q.ctx.data_note(note_id)
+    if "newborn" in q.identities and newborn_within is None and data.newborn is None:
+        q.ctx.note(NoteCode.IDENTITY_NOT_IN_NOTICE, identity="newborn")
+
+
 def answer(q: Quote) -> QuoteResult:
     data = q.data
-    tier = person.tier(q)
+    # Rules that do not depend on the day itself, only on what their key names (the age
+    # stands for the birth date), are worked out once per notice and key (`remembered`).
+    people = (tuple(q.identities), q.age)
+    tier = q.ctx.remembered(("tier", q.request.tier, *people), lambda: person.tier(q))
     closure = data.closure
     newborn_within = person.newborn_within(q)
     base = {
@@ -146,7 +169,8 @@ def answer(q: Quote) -> QuoteResult:
     }
     if closure is not None and q.day >= closure.from_date and not newborn_within:
         q.ctx.note(NoteCode.CLOSED, closure.clause, date=closure.from_date.isoformat())
-        return QuoteResult(
+        return trusted(
+            QuoteResult,
             status=Status.CLOSED,
             **base,
             contacts=lists.contacts(q.ctx),
@@ -159,7 +183,10 @@ def answer(q: Quote) -> QuoteResult:
         special is not None and special.personal_due_outside_collection == "nothing"
     )
     at_personal = bool(newborn_within) or special is not None
-    amount, determined = price.price(q, window, tier, at_personal)
+    amount, determined = q.ctx.remembered(
+        ("price", id(window), tier, at_personal, q.paid_by_institution, *people),
+        lambda: price.price(q, window, tier, at_personal),
+    )
     if q.paid_by_institution:
         amount = amount.model_copy(
             update={"due": Decimal(0), "known_part": None, "total_due": Decimal(0)}
@@ -169,18 +196,10 @@ def answer(q: Quote) -> QuoteResult:
     coverage, waiting = coverage_rules.coverage_and_waiting(q, window, newborn_within, special)
     coverage = coverage_rules.not_before_birth(q, coverage)
     amount = price.with_back_payment(q, amount, tier, waiting)
-    for identity in q.identities:
-        for note_id in data.identity_notes.get(identity, []):
-            q.ctx.data_note(note_id)
-        if identity in q.request.identities and not person.named_here(q, identity):
-            q.ctx.note(NoteCode.IDENTITY_NOT_IN_NOTICE, identity=identity)
-        for scope in data.scope_identities:
-            if scope.identity == identity and identity in q.request.identities:
-                q.ctx.note(NoteCode.SAME_AS_ORDINARY, scope.clause, group=scope.label)
-    for note_id in data.general_notes:
-        q.ctx.data_note(note_id)
-    if "newborn" in q.identities and newborn_within is None and data.newborn is None:
-        q.ctx.note(NoteCode.IDENTITY_NOT_IN_NOTICE, identity="newborn")
+    q.ctx.remembered(
+        ("identity notes", people[0], q.request.identities, newborn_within is None),
+        lambda: _identity_notes(q, newborn_within),
+    )
     status = Status.OK if determined else Status.UNDETERMINED
     all_sources = unique(
         amount.sources
@@ -189,7 +208,8 @@ def answer(q: Quote) -> QuoteResult:
         + waiting.sources
         + [s for note in q.ctx.notes for s in note.sources]
     )
-    return QuoteResult(
+    return trusted(
+        QuoteResult,
         status=status,
         **base,
         amount=amount,

@@ -7,16 +7,20 @@ Sources are made once per catalog and clause (they are frozen), so a quote share
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from policies.catalog import NATIONAL_PREFIX, Catalog, LoadedPolicy
+from policies.periods import age_on
 from policies.quote.notes import NoteCode
-from policies.result import Note, QuoteRequest, Source
+from policies.result import Note, QuoteRequest, Source, trusted
 from policies.schema import PolicyFile
 
 ORDINARY = "ordinary"
+T = TypeVar("T")
 
 
 def money(value: Decimal) -> Decimal:
@@ -50,6 +54,32 @@ def unique(sources: list[Source]) -> list[Source]:
     return out
 
 
+# A rule's remembered answers per notice (see `Context.remembered`): bounded, because the
+# keys come from requests (identity sets, ages), and a full memo simply starts again.
+MEMO_LIMIT = 4096
+
+Event = tuple[tuple[object, ...], Note | None]  # a note said (key, note), or a need (key, None)
+
+
+class Notice:
+    """What quotes under one notice share, made once per catalog: cited sources (frozen, so
+    one object per clause serves every quote), data-defined notes, remembered rule answers."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Source] = {}
+        self.sources_of: dict[tuple[str | None, ...], list[Source]] = {}
+        self.data_notes: dict[str, Note] = {}
+        self.memo: dict[tuple[object, ...], tuple[object, tuple[Event, ...]]] = {}
+
+
+def notice(catalog: Catalog, policy: LoadedPolicy) -> Notice:
+    key = ("notice", policy.slug, policy.data.insurance_year)
+    found: Notice | None = catalog.memo.get(key)
+    if found is None:
+        found = catalog.memo[key] = Notice()
+    return found
+
+
 class Context:
     """Per-quote helpers bound to one policy: sources and notes in one place."""
 
@@ -60,13 +90,10 @@ class Context:
         self.notes: list[Note] = []
         self.needs: list[str] = []
         self._said: set[tuple[object, ...]] = set()
-        # Sources are frozen: one object per catalog, notice and clause serves every quote.
-        self._sources: dict[str, Source] = catalog.memo.setdefault(
-            ("sources", policy.slug, policy.data.insurance_year), {}
-        )
-        self._sources_of: dict[tuple[str | None, ...], list[Source]] = catalog.memo.setdefault(
-            ("sources of", policy.slug, policy.data.insurance_year), {}
-        )
+        self._notice = shared = notice(catalog, policy)
+        self._sources = shared.sources
+        self._sources_of = shared.sources_of
+        self._events: list[Event] | None = None  # while a remembered rule runs
 
     def source(self, clause_id: str) -> Source:
         found = self._sources.get(clause_id)
@@ -106,33 +133,70 @@ class Context:
             self._sources_of[clause_ids] = found
         return list(found)
 
-    def note(self, code: NoteCode, *clauses: str | None, **params: str) -> None:
-        key = (code, clauses, tuple(sorted(params.items())))
+    def _say(self, key: tuple[object, ...], note: Note) -> None:
+        if self._events is not None:
+            self._events.append((key, note))
         if key not in self._said:
             self._said.add(key)
-            self.notes.append(Note(code=code, params=params, sources=self.sources(*clauses)))
+            self.notes.append(note)
+
+    def note(self, code: NoteCode, *clauses: str | None, **params: str) -> None:
+        key = (code, clauses, tuple(sorted(params.items())))
+        if key in self._said and self._events is None:
+            return
+        self._say(
+            key, trusted(Note, code=code.value, params=params, sources=self.sources(*clauses))
+        )
 
     def data_note(self, note_id: str) -> None:
         key = (NoteCode.DATA, note_id)
-        if key in self._said:
+        if key in self._said and self._events is None:
             return
-        for item in self.data.notes:
-            if item.id == note_id:
-                self._said.add(key)
-                self.notes.append(
-                    Note(
-                        code=NoteCode.DATA,
-                        params={"id": item.id},
-                        text=item.text.model_dump(),
-                        sources=self.sources(*item.clauses),
-                    )
-                )
-                return
-        raise KeyError(note_id)
+        note = self._notice.data_notes.get(note_id)
+        if note is None:
+            item = next((n for n in self.data.notes if n.id == note_id), None)
+            if item is None:
+                raise KeyError(note_id)
+            note = self._notice.data_notes[note_id] = trusted(
+                Note,
+                code=NoteCode.DATA.value,
+                params={"id": item.id},
+                text=item.text.model_dump(),
+                sources=self.sources(*item.clauses),
+            )
+        self._say(key, note)
 
     def need(self, what: str) -> None:
+        if self._events is not None:
+            self._events.append(((what,), None))
         if what not in self.needs:
             self.needs.append(what)
+
+    def remembered(self, key: tuple[object, ...], rule: Callable[[], T]) -> T:
+        """`rule()`, remembered per notice under `key`, which must name everything the rule
+        reads besides the notice: a repeat gives the same (frozen) answer and says the same
+        notes and needs, in the same order, as running it again would."""
+        memo = self._notice.memo
+        hit = memo.get(key)
+        if hit is None:
+            assert self._events is None, "remembered rules do not nest"
+            events: list[Event] = []
+            self._events = events
+            try:
+                value = rule()
+            finally:
+                self._events = None
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = (value, tuple(events))
+            return value
+        remembered, replay = hit
+        for said, note in replay:
+            if note is None:
+                self.need(str(said[0]))
+            else:
+                self._say(said, note)
+        return remembered  # type: ignore[return-value]
 
 
 @dataclass
@@ -145,6 +209,7 @@ class Quote:
     day: date
     identities: list[str]  # canonical codes after implications
     lapsed: bool
+    age: int | None  # full years on the payment day; None without a birth date
     paid_by_institution: bool = False
 
 
@@ -158,4 +223,7 @@ def start(
         day=request.payment_date,
         identities=identities,
         lapsed=request.lapsed_years > 0,
+        age=None
+        if request.birth_date is None
+        else age_on(request.birth_date, request.payment_date),
     )

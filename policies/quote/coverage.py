@@ -10,12 +10,54 @@ from policies.catalog import NATIONAL_PREFIX
 from policies.periods import Duration, first_of_next_month
 from policies.quote.context import Quote, unique
 from policies.quote.notes import NoteCode
-from policies.result import Coverage, Waiting
+from policies.result import Coverage, Waiting, trusted
 from policies.schema import CoverageStart, SpecialCase, Window
 
 
 def lapse_waiting(q: Quote, fixed: Duration, fixed_clause: str | None) -> Waiting:
     """Fixed period plus the variable months for each extra lapsed year, less repairs."""
+    rules = q.data.waiting
+    lapsed = q.request.lapsed_years
+    # The months and their notes do not depend on the day: once per notice and key.
+    variable, repaired, clauses, reasons = q.ctx.remembered(
+        ("lapse terms", lapsed, q.request.repaid_years, q.lapsed, fixed_clause),
+        lambda: _lapse_terms(q, fixed_clause),
+    )
+    total = fixed.plus_months(variable - repaired)
+    floor_added = 0
+    last_day = total.last_day_from(q.day)
+    if (
+        rules.floor_min_lapsed_years is not None
+        and rules.floor_total_months is not None
+        and lapsed >= rules.floor_min_lapsed_years
+    ):
+        # "不少于6个月" compares end dates: 90 days + 3 months is not 6 months.
+        floor = Duration(months=rules.floor_total_months)
+        floor_last = floor.last_day_from(q.day)
+        if floor_last > last_day:
+            floor_added = rules.floor_total_months - (total.months + total.days // 30)
+            total, last_day = floor, floor_last
+        clauses = (*clauses, rules.floor_clause)
+        reasons = (*reasons, "long_lapse_floor")
+    kind = "fixed_plus_variable" if variable else "fixed"
+    return trusted(
+        Waiting,
+        kind=kind,
+        fixed=fixed,
+        variable_months=variable,
+        repaired_months=repaired,
+        floor_months_added=floor_added,
+        total=total,
+        last_day=last_day,
+        reasons=list(reasons),
+        sources=q.ctx.sources(*clauses),
+    )
+
+
+def _lapse_terms(
+    q: Quote, fixed_clause: str | None
+) -> tuple[int, int, tuple[str | None, ...], tuple[str, ...]]:
+    """The variable and repaired months, the clauses and reasons, and the notes they need."""
     rules = q.data.waiting
     lapsed = q.request.lapsed_years
     variable = max(0, lapsed - 1) * rules.variable_months_per_extra_lapsed_year
@@ -52,32 +94,7 @@ def lapse_waiting(q: Quote, fixed: Duration, fixed_clause: str | None) -> Waitin
         )
     if q.request.repaid_years * rules.repair_months_per_year_paid > variable:
         q.ctx.note(NoteCode.REPAIR_MORE_THAN_NEEDED, years=str(variable))
-    total = fixed.plus_months(variable - repaired)
-    floor_added = 0
-    if (
-        rules.floor_min_lapsed_years is not None
-        and rules.floor_total_months is not None
-        and lapsed >= rules.floor_min_lapsed_years
-    ):
-        # "不少于6个月" compares end dates: 90 days + 3 months is not 6 months.
-        floor = Duration(months=rules.floor_total_months)
-        if floor.last_day_from(q.day) > total.last_day_from(q.day):
-            floor_added = rules.floor_total_months - (total.months + total.days // 30)
-            total = floor
-        clauses.append(rules.floor_clause)
-        reasons.append("long_lapse_floor")
-    kind = "fixed_plus_variable" if variable else "fixed"
-    return Waiting(
-        kind=kind,
-        fixed=fixed,
-        variable_months=variable,
-        repaired_months=repaired,
-        floor_months_added=floor_added,
-        total=total,
-        last_day=total.last_day_from(q.day),
-        reasons=reasons,
-        sources=q.ctx.sources(*clauses),
-    )
+    return variable, repaired, tuple(clauses), tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -134,18 +151,22 @@ def _newborn_within_answer(q: Quote, s: Situation) -> Outcome:
     birth = q.request.birth_date
     assert newborn is not None and birth is not None
     if newborn.within_waiting == "none":
-        waiting = Waiting(
-            kind="none", reasons=["newborn_exempt"], sources=q.ctx.sources(newborn.within_clause)
+        waiting = trusted(
+            Waiting,
+            kind="none",
+            reasons=["newborn_exempt"],
+            sources=q.ctx.sources(newborn.within_clause),
         )
     else:
-        waiting = Waiting(kind="undetermined", reasons=["newborn_not_stated"], sources=[])
+        waiting = trusted(Waiting, kind="undetermined", reasons=["newborn_not_stated"], sources=[])
         q.ctx.note(
             NoteCode.NEWBORN_WAITING_NOT_STATED, newborn.within_clause, office=data.region.office
         )
     if newborn.within_coverage == "from_birth":
         if birth < data.coverage_start:
             q.ctx.note(NoteCode.BIRTH_BEFORE_YEAR, year=str(data.insurance_year))
-        cover = Coverage(
+        cover = trusted(
+            Coverage,
             start=max(birth, data.coverage_start),
             end=data.coverage_end,
             rule="from_birth",
@@ -155,7 +176,9 @@ def _newborn_within_answer(q: Quote, s: Situation) -> Outcome:
     q.ctx.note(
         NoteCode.NEWBORN_COVERAGE_NOT_STATED, newborn.within_clause, office=data.region.office
     )
-    return Coverage(start=None, end=data.coverage_end, rule="not_stated", sources=[]), waiting
+    return trusted(
+        Coverage, start=None, end=data.coverage_end, rule="not_stated", sources=[]
+    ), waiting
 
 
 def _newborn_late_from_payment(q: Quote, s: Situation) -> Outcome:
@@ -171,8 +194,8 @@ def _newborn_late_not_stated(q: Quote, s: Situation) -> Outcome:
         office=q.data.region.office,
     )
     return (
-        Coverage(start=None, end=q.data.coverage_end, rule="not_stated", sources=[]),
-        Waiting(kind="undetermined", reasons=["newborn_late_not_stated"], sources=[]),
+        trusted(Coverage, start=None, end=q.data.coverage_end, rule="not_stated", sources=[]),
+        trusted(Waiting, kind="undetermined", reasons=["newborn_late_not_stated"], sources=[]),
     )
 
 
@@ -183,14 +206,15 @@ def _special_case_answer(q: Quote, s: Situation) -> Outcome:
         return from_payment(q, special.clause, "special_case")
     sources = q.ctx.sources(special.clause)
     return (
-        Coverage(
+        trusted(
+            Coverage,
             start=None,
             end=q.data.coverage_end,
             rule="from_event",
             event=special.event.model_dump() if special.event else None,
             sources=sources,
         ),
-        Waiting(kind="none", reasons=["special_case"], sources=sources),
+        trusted(Waiting, kind="none", reasons=["special_case"], sources=sources),
     )
 
 
@@ -198,7 +222,7 @@ def _window_answer(q: Quote, s: Situation) -> Outcome:
     return window_coverage(q, s.window, NO_WAITING)
 
 
-NO_WAITING = Waiting(kind="none", sources=[])
+NO_WAITING = trusted(Waiting, kind="none", sources=[])
 
 # Precedence, first match wins: the exceptions the notices make (newborns, special groups)
 # before the window's general rule. A late newborn under a "regular" rule falls through to
@@ -239,22 +263,29 @@ PRECEDENCE: tuple[Rule, ...] = (
 )
 
 
+def deciding(q: Quote, situation: Situation) -> Rule:
+    """The first rule of PRECEDENCE that applies."""
+    for rule in PRECEDENCE:
+        if rule.applies(q, situation):
+            return rule
+    raise AssertionError("the window's own rule always applies")
+
+
 def coverage_and_waiting(
     q: Quote, window: Window, newborn_within: bool | None, special: SpecialCase | None
 ) -> Outcome:
     situation = Situation(window, newborn_within, special)
-    for rule in PRECEDENCE:
-        if rule.applies(q, situation):
-            return rule.answer(q, situation)
-    raise AssertionError("the window's own rule always applies")
+    return deciding(q, situation).answer(q, situation)
 
 
 def from_payment(q: Quote, clause: str | None, reason: str) -> tuple[Coverage, Waiting]:
     """Covered from the payment day, no waiting period, as the cited clause says."""
     sources = q.ctx.sources(clause)
     return (
-        Coverage(start=q.day, end=q.data.coverage_end, rule="from_payment", sources=sources),
-        Waiting(kind="none", reasons=[reason], sources=sources),
+        trusted(
+            Coverage, start=q.day, end=q.data.coverage_end, rule="from_payment", sources=sources
+        ),
+        trusted(Waiting, kind="none", reasons=[reason], sources=sources),
     )
 
 
@@ -267,14 +298,14 @@ def window_coverage(q: Quote, window: Window, none: Waiting) -> tuple[Coverage, 
     if window.coverage is CoverageStart.NOT_STATED:
         q.ctx.note(NoteCode.COVERAGE_START_NOT_STATED, *window.clauses, office=data.region.office)
         return (
-            Coverage(start=None, end=year_end, rule="not_stated", sources=[]),
-            Waiting(kind="undetermined", reasons=["not_stated"], sources=[]),
+            trusted(Coverage, start=None, end=year_end, rule="not_stated", sources=[]),
+            trusted(Waiting, kind="undetermined", reasons=["not_stated"], sources=[]),
         )
     if window.coverage is CoverageStart.YEAR_START_IF_PAID_BEFORE and q.day >= year_start:
         q.ctx.note(NoteCode.COVERAGE_START_NOT_STATED, *window.clauses, office=data.region.office)
         return (
-            Coverage(start=None, end=year_end, rule="not_stated", sources=[]),
-            Waiting(kind="undetermined", reasons=["not_stated"], sources=[]),
+            trusted(Coverage, start=None, end=year_end, rule="not_stated", sources=[]),
+            trusted(Waiting, kind="undetermined", reasons=["not_stated"], sources=[]),
         )
     base_rule = window.coverage.value
     override = next((o for o in data.coverage_overrides if o.identity in q.identities), None)
@@ -313,10 +344,12 @@ def window_coverage(q: Quote, window: Window, none: Waiting) -> tuple[Coverage, 
         base_rule = "after_waiting" if start > base_start else base_rule
     if start > year_end:
         q.ctx.note(NoteCode.WAITING_PAST_YEAR_END, year=str(data.insurance_year))
-        return Coverage(
-            start=None, end=year_end, rule="none_this_year", sources=coverage_sources
+        return trusted(
+            Coverage, start=None, end=year_end, rule="none_this_year", sources=coverage_sources
         ), waiting
-    return Coverage(start=start, end=year_end, rule=base_rule, sources=coverage_sources), waiting
+    return trusted(
+        Coverage, start=start, end=year_end, rule=base_rule, sources=coverage_sources
+    ), waiting
 
 
 def not_before_birth(q: Quote, coverage: Coverage) -> Coverage:

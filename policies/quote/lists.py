@@ -22,7 +22,7 @@ def audience_of(q: Quote) -> set[str]:
 
 def registration(q: Quote) -> list[ListedItem]:
     audience = frozenset(audience_of(q))
-    return _once(q.ctx, f"registration {sorted(audience)}", lambda: _registration(q, audience))
+    return _once(q.ctx, ("registration", audience), lambda: _registration(q, audience))
 
 
 def _registration(q: Quote, audience: frozenset[str]) -> list[ListedItem]:
@@ -41,7 +41,7 @@ def _registration(q: Quote, audience: frozenset[str]) -> list[ListedItem]:
     return items
 
 
-def _once(ctx: Context, kind: str, make: Callable[[], list[Item]]) -> list[Item]:
+def _once(ctx: Context, kind: object, make: Callable[[], list[Item]]) -> list[Item]:
     """The notice's lists do not depend on the request: made once per catalog and notice."""
     key = (kind, ctx.policy.slug, ctx.data.insurance_year)
     found: list[Item] | None = ctx.catalog.memo.get(key)

@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from policies.catalog import Catalog
-from policies.periods import age_on
-from policies.quote.context import ORDINARY, Quote, QuoteInputError
+from policies.quote.context import MEMO_LIMIT, ORDINARY, Quote, QuoteInputError
 from policies.quote.notes import NoteCode
 from policies.schema import PolicyFile, Subsidy
 
 
 def expand_identities(catalog: Catalog, identities: frozenset[str]) -> list[str]:
     """Canonical codes plus what they imply (a 重点优抚对象 is an 优抚对象), in registry order."""
+    memo: dict[frozenset[str], list[str]] = catalog.memo.setdefault(("expanded identities",), {})
+    found = memo.get(identities)
+    if found is None:
+        found = _expand(catalog, identities)
+        if len(memo) >= MEMO_LIMIT:  # the keys come from requests: bounded
+            memo.clear()
+        memo[identities] = found
+    return list(found)
+
+
+def _expand(catalog: Catalog, identities: frozenset[str]) -> list[str]:
     wanted = {i for i in identities if i != ORDINARY}
     unknown = wanted - catalog.identities.keys()
     if unknown:
@@ -85,9 +95,9 @@ def newborn_within(q: Quote) -> bool | None:
 def age_ok(q: Quote, subsidy: Subsidy) -> bool | None:
     if subsidy.age is None:
         return True
-    if q.request.birth_date is None:
+    age = q.age
+    if age is None:
         return None
-    age = age_on(q.request.birth_date, q.day)
     return any(
         (r.min is None or age >= r.min) and (r.max is None or age <= r.max) for r in subsidy.age
     )

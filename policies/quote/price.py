@@ -8,7 +8,7 @@ from decimal import Decimal
 from policies.quote import person
 from policies.quote.context import Quote, money, unique
 from policies.quote.notes import NoteCode
-from policies.result import Amount, BackPayment, SubsidyLine, Waiting
+from policies.result import Amount, BackPayment, SubsidyLine, Waiting, trusted
 from policies.schema import Price, Standard, Subsidy, SubsidyKind, Window
 
 
@@ -66,7 +66,8 @@ def subsidies(q: Quote, standard: Decimal, tier: int | None) -> list[SubsidyLine
             if amount is None and not q.paid_by_institution and not subsidy.notes:
                 q.ctx.note(NoteCode.SUBSIDY_AMOUNT_NOT_STATED, subsidy.clause, group=subsidy.label)
         lines.append(
-            SubsidyLine(
+            trusted(
+                SubsidyLine,
                 identity=subsidy.identity,
                 label=subsidy.label,
                 amount=amount,
@@ -182,7 +183,8 @@ def price(
         due = standard.amount - applied + (fiscal_amount or Decimal(0))
     elif applied is not None:
         known_part = standard.amount - applied
-    amount = Amount(
+    amount = trusted(
+        Amount,
         standard=standard.amount,
         standard_sources=q.ctx.sources(standard.clause),
         fiscal_subsidy=fiscal_amount,
@@ -212,7 +214,8 @@ def with_back_payment(q: Quote, amount: Amount, tier: int | None, waiting: Waiti
     sources = q.ctx.sources(rules.repair_price_clause, rules.repair_clause)
     priced_by = sources[0] if sources else None
     confidence = (priced_by.confidence or "high") if priced_by is not None else "high"
-    back = BackPayment(
+    back = trusted(
+        BackPayment,
         years=years,
         per_year=per_year,
         amount=per_year * years,

@@ -45,6 +45,11 @@ OPTION_IDS = st.one_of(
             "p:0",
             "p:5",
             "d:today",
+            "iy:2025",
+            "iy:2026",
+            "iy:1899",
+            "iy:20x5",
+            "c:year",
             "n:back",
             "n:restart",
             "n:help",
@@ -103,6 +108,9 @@ TEXTS = st.one_of(
             "1960-01-01",
             "下个月5号",
             "<b>低保</b>",
+            "交2025年的",
+            "2030年度",
+            "for the 2026 insurance year",
         ]
     ),
 )

@@ -111,6 +111,10 @@ def _identity_sets() -> list[frozenset[str]]:
     return [frozenset(), *singles, *pairs]
 
 
+def _born_this_year(birth: date | None, day: date) -> bool:
+    return birth is not None and birth.year == day.year
+
+
 def _grid() -> Iterator[QuoteResult]:
     histories = [(0, 0), (2, 0), (5, 2)]
     for slug in CATALOG.regions():
@@ -126,6 +130,10 @@ def _grid() -> Iterator[QuoteResult]:
                 ):
                     births = [None, day - timedelta(days=20), day - timedelta(days=120)]
                     births.append(date(day.year - 70, 6, 1))
+                    # Born after the insurance year began (and so insured nowhere before):
+                    # cover cannot start before birth.
+                    if date(day.year, 1, 15) < day:
+                        births.append(date(day.year, 1, 15))
                 for tier in tiers or [None]:
                     for birth in births:
                         request = QuoteRequest(
@@ -133,8 +141,8 @@ def _grid() -> Iterator[QuoteResult]:
                             identities=identities,
                             payment_date=day,
                             birth_date=birth,
-                            lapsed_years=lapsed,
-                            repaid_years=repaid,
+                            lapsed_years=0 if _born_this_year(birth, day) else lapsed,
+                            repaid_years=0 if _born_this_year(birth, day) else repaid,
                             tier=tier,
                         )
                         try:
@@ -149,6 +157,8 @@ GRID = list(_grid())
 def test_grid_reaches_every_status() -> None:
     """Guards the grid itself: a grid that never reaches a status tests nothing about it."""
     statuses = {r.status for r in GRID}
+    rules = {r.coverage.rule for r in GRID if r.coverage is not None}
+    assert "not_before_birth" in rules
     assert {Status.OK, Status.NO_POLICY} <= statuses
     assert len(GRID) > 1000
 

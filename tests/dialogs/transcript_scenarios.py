@@ -10,11 +10,15 @@ rewrite the scripts.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 from bot.terminal.chat import run_chat
+from tests.policies.two_years import two_year_catalog
 
 DIRECTORY = Path(__file__).parent / "transcripts"
 LANGS = ("zh_Hans", "zh_Hant", "en")
@@ -26,6 +30,7 @@ class Scenario:
     today: date
     lines: dict[str, list[str]]  # per language ("@<action>" presses are the same everywhere)
     region: str | None = None
+    two_years: bool = False  # the test-only 昌图 2026 notice is on file beside 2025
 
 
 def _same(lines: list[str]) -> dict[str, list[str]]:
@@ -157,19 +162,47 @@ SCENARIOS = [
         date(2026, 11, 25),
         _same(["@r:fengdu-lizi", "@i:none", "@d:today"]),
     ),
+    # 昌图县 with its 2026 notice on file too (test data): on 2025-10-15 both years take
+    # payment, so the year is the one question; 2025 chosen (late: the wait outlasts the
+    # year), then corrected to 2026 in words.
+    Scenario(
+        "changtu-two-years",
+        date(2025, 10, 15),
+        {
+            "zh_Hans": ["昌图县低保边缘户，今天交", "@iy:2025", "不对，交2026年的"],
+            "zh_Hant": ["昌圖縣低保邊緣戶，今天交", "@iy:2025", "不對，交2026年的"],
+            "en": [
+                "changtu, dibao edge, paying today",
+                "@iy:2025",
+                "no, for the 2026 insurance year",
+            ],
+        },
+        two_years=True,
+    ),
 ]
+
+
+@contextmanager
+def _catalog(scenario: Scenario) -> Iterator[None]:
+    """The dialog's catalog for the scenario (the terminal chat loads the shipped one)."""
+    if not scenario.two_years:
+        yield
+        return
+    with mock.patch("dialogs.engine.load_catalog", two_year_catalog):
+        yield
 
 
 def transcript(scenario: Scenario, lang: str) -> str:
     out = io.StringIO()
-    run_chat(
-        scenario.lines[lang],
-        out,
-        today=scenario.today,
-        lang=lang,
-        region=scenario.region,
-        echo=True,
-    )
+    with _catalog(scenario):
+        run_chat(
+            scenario.lines[lang],
+            out,
+            today=scenario.today,
+            lang=lang,
+            region=scenario.region,
+            echo=True,
+        )
     return out.getvalue()
 
 

@@ -1,0 +1,13 @@
+# The image compose.yaml runs: the yibao command with its pinned runtime dependencies.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml requirements.txt README.md ./
+COPY bot bot
+COPY dialogs dialogs
+COPY policies policies
+COPY locales locales
+RUN pip install --no-cache-dir -c requirements.txt . \
+    && useradd --system --no-create-home yibao
+USER yibao
+ENTRYPOINT ["yibao"]
+CMD ["--help"]
