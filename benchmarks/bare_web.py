@@ -1,6 +1,6 @@
 """The floor for the web leg of `make bench`: a bare Starlette app on the same uvicorn
-settings as `yibao web`, answering every page request with one fixed HTML page and every form post with a
-303 to it (as `yibao web` does).
+settings as `yibao web`, answering every page request with one fixed HTML page and every
+form post with a 303 to it (as `yibao web` does).
 
     python -m benchmarks.bare_web --port P
 
