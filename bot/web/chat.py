@@ -10,20 +10,18 @@ here decides what to say.
 
 A post is answered Post/Redirect/Get: 303 to the chat page, whose GET shows what the step
 said. So a reload, or Back and Forward, with JavaScript off repeats that GET, never the post:
-a tap is never taken twice and no browser asks to "resubmit the form". The replies of a
-session's last step are kept in memory (bounded, for an hour) and shown for as long as the
-stored conversation is still where that step left it; otherwise (another process, a
-restart, a conversation moved on) the page asks the current question again from the store.
+a tap is never taken twice and no browser asks to "resubmit the form". The step's replies,
+rendered, are written with its state in the same `Store.apply` (bot.web.step_page), so the
+GET shows them on whichever worker it reaches, and after a restart, for as long as the
+stored conversation is still where that step left it; when it has moved on (or the page was
+over the store's bound) the page asks the current question again from the stored state.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Final
 from urllib.parse import parse_qs
@@ -33,7 +31,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.store import Change, Conversation, Store
 from bot.web import session
-from bot.web.rendering import WebReply, render_page, render_web
+from bot.web.rendering import render_page, render_web
+from bot.web.step_page import StepPage, dump, load
 from dialogs.engine import Choice, Command, Text, language, replay, step
 from dialogs.rendering import LANGUAGES, normalise_lang
 from dialogs.replies import Reply
@@ -49,55 +48,6 @@ MAX_FIELDS: Final = 8
 _OPTION: Final = re.compile(r"[\x21-\x7e]{1,40}")  # the dialog's option ids
 _SEQ: Final = re.compile(r"\d{1,10}")
 _LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
-# The pages posts led to: one per session, for an hour at most (they hold the person's
-# answers, as the store does), at most this many (an answer's reply is ~20 KB in memory).
-SHOWN_SESSIONS: Final = 1000
-SHOWN_SECONDS: Final = 3600.0
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What a session's last post said, to show on the GET its redirect points at."""
-
-    state: DialogState  # the conversation as that step left it
-    replies: list[Reply]
-    notice: str | None
-    at: float
-
-
-class ShownPages:
-    """The last step's replies per session, bounded in number and age."""
-
-    def __init__(self, limit: int = SHOWN_SESSIONS, seconds: float = SHOWN_SECONDS) -> None:
-        self.limit = limit
-        self.seconds = seconds
-        self._pages: OrderedDict[str, Shown] = OrderedDict()
-
-    def keep(self, key: str, state: DialogState, replies: list[Reply],
-             notice: str | None) -> None:
-        now = time.monotonic()
-        self._pages[key] = Shown(state, replies, notice, now)
-        self._pages.move_to_end(key)
-        while self._pages and (
-            len(self._pages) > self.limit
-            or next(iter(self._pages.values())).at < now - self.seconds
-        ):
-            self._pages.popitem(last=False)
-
-    def get(self, key: str, state: DialogState) -> Shown | None:
-        """The page kept for `key` if the conversation is still where it left it."""
-        shown = self._pages.get(key)
-        if shown is None or shown.state != state or shown.at < time.monotonic() - self.seconds:
-            return None
-        return shown
-
-    def drop(self, key: str) -> None:
-        self._pages.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
 def see_other(path: str) -> Response:
     """The answer to a form post: GET this page instead (Post/Redirect/Get)."""
     response = RedirectResponse(path, status_code=303)
@@ -128,6 +78,10 @@ def _lang_param(request: Request) -> str | None:
     return value if value in LANGUAGES else None
 
 
+def _page_lang(state: DialogState, replies: list[Reply]) -> str:
+    return replies[-1].lang if replies else normalise_lang(state.lang)
+
+
 def _form(raw: bytes) -> dict[str, str]:
     try:
         fields = parse_qs(raw.decode("utf-8"), max_num_fields=MAX_FIELDS, strict_parsing=False)
@@ -141,7 +95,6 @@ class Chat:
         self.store = store
         self.today = today
         self.locks = session.SessionLocks()
-        self.shown = ShownPages()
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -195,11 +148,13 @@ class Chat:
         def decide(conversation: Conversation) -> Change:
             nonlocal state, replies
             state, replies = step(conversation.state, event)
-            return Change(state)
+            # what the step said, for the GET the redirect leads to (on any worker)
+            page = StepPage(lang=_page_lang(state, replies), notice=notice,
+                            replies=[render_web(r) for r in replies])
+            return Change(state, page=dump(page))
 
         async with self.locks.hold(key):  # in this process; apply holds it across processes
             await self.store.apply(key, decide)
-            self.shown.keep(key, state, replies, notice)
         # DEBUG: the access log's line (bot.web.access) is the operators' view of traffic at
         # INFO; a second line per request was ~1 % of its CPU
         log.debug("web step: event=%s stage=%s replies=%s", event.kind, state.stage.value,
@@ -226,8 +181,7 @@ class Chat:
             return Change(None, forget=True)
 
         async with self.locks.hold(key):
-            self.shown.drop(key)
-            await self.store.apply(key, decide)
+            await self.store.apply(key, decide)  # the row goes, with its page
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
         response = see_other(f"/forgotten?lang={lang}")
@@ -290,10 +244,10 @@ class Chat:
         client_lang = accept_language(request.headers.get("accept-language"))
         asked_lang = _lang_param(request)
         state, replies = DialogState(), list[Reply]()
-        notice: str | None = None
+        shown: StepPage | None = None
 
         def decide(conversation: Conversation) -> Change:
-            nonlocal state, replies, notice
+            nonlocal state, replies, shown
             state = conversation.state
             if region is not None or state == DialogState():
                 # a new conversation: with the language asked for in the link, if any
@@ -306,9 +260,9 @@ class Chat:
                 state, replies = step(
                     state, Choice(option=f"l:{asked_lang}", today=today, client_lang=client_lang)
                 )
-            elif (shown := self.shown.get(key, state)) is not None:
-                # where a post's redirect leads (or its reload): what that step said
-                replies, notice = shown.replies, shown.notice
+            elif (shown := load(conversation.page)) is not None:
+                # where a post's redirect leads (or its reload): what that step said; a page
+                # is stored with its state, so it is still where that step left it
                 return Change(None)
             else:
                 # where it stands: the current question asked again, or the answer
@@ -319,24 +273,18 @@ class Chat:
 
         async with self.locks.hold(key):
             await self.store.apply(key, decide)
-        response = self._page(request, sid, state, replies, notice=notice)
+        if shown is None:
+            shown = StepPage(lang=_page_lang(state, replies), notice=None,
+                             replies=[render_web(r) for r in replies])
+        response = self._page(sid, state, shown)
         if new_cookie:
             session.set_cookie(response, request, sid)
         return response
 
-    def _page(
-        self,
-        request: Request,
-        sid: str,
-        state: DialogState,
-        replies: list[Reply],
-        notice: str | None,
-    ) -> HTMLResponse:
-        rendered: list[WebReply] = [render_web(r) for r in replies]
-        lang = replies[-1].lang if replies else normalise_lang(state.lang)
+    def _page(self, sid: str, state: DialogState, shown: StepPage) -> HTMLResponse:
         html = render_page(
-            "chat.j2", lang, replies=rendered, csrf=session.csrf_token(sid),
-            region=state.region, notice=notice, forgotten=False, max_text=MAX_TEXT,
+            "chat.j2", shown.lang, replies=shown.replies, csrf=session.csrf_token(sid),
+            region=state.region, notice=shown.notice, forgotten=False, max_text=MAX_TEXT,
         )
         response = HTMLResponse(html)
         response.headers["cache-control"] = "no-store"
