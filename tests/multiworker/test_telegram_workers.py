@@ -25,11 +25,15 @@ CONVERSATIONS = 30
 # duplicate was taken for the next reply, the user pressed a button of an old question, and
 # the conversation went astray (issue 13: "18 of 30 chats in the wrong state"; here 9 of 40
 # at 2 workers on SQLite, 27 of 40 on PostgreSQL). With `Store.apply` and the claims
-# (schema version 2) these still fail on both backends; the cause is not yet diagnosed.
-# Strict: the day they pass, the mark goes.
+# (schema version 2) they pass on both backends (fresh clone, quiet machine, twice); they
+# failed under load 12-15 while the scripts still held the two-year transcript scenario,
+# whose year button the shipped catalog never shows. The kill test still fails, cause not
+# yet diagnosed (a known gap: a webhook worker acknowledges an update before it is in the
+# inbox; see README, Reliability).
+# Strict: the day it passes, the mark goes.
 NOT_YET_ORDERED = pytest.mark.xfail(
-    reason="issue 13: several webhook workers still lose, duplicate or misorder replies "
-    "(not yet diagnosed after Store.apply and the claims)",
+    reason="issue 13: with a webhook worker killed mid-run the others do not yet finish "
+    "its work (not yet diagnosed)",
     strict=True,
 )
 
@@ -37,7 +41,7 @@ NOT_YET_ORDERED = pytest.mark.xfail(
 def _cases(*counts: int) -> list[object]:
     """(backend, workers): SQLite with two workers only (it reproduces the issue: one file
     is a one-process store), PostgreSQL with each count."""
-    return [pytest.param(name, workers, marks=[NOT_YET_ORDERED], id=f"{name}-{workers}")
+    return [pytest.param(name, workers, id=f"{name}-{workers}")
             for name in BACKENDS for workers in (counts if name != "sqlite" else counts[:1])]
 
 
