@@ -232,10 +232,15 @@ def test_a_server_restart_mid_dialog_loses_nothing(web_server: WebServer, browse
     page.goto(web_server.url + "/")
     tap(page, label("region", "zh_Hans", region_name="昌图县"))
     tap(page, label("identity", "zh_Hans", code="dibao_edge", selected=False))
+    # the old process has answered the tap (its page is shown) before it stops; otherwise
+    # the stop may cut the tap's redirect and the page would not be the one it rendered
+    done = page.get_by_role("button", name=label("identities_done", "zh_Hans", count=1),
+                            exact=True)
+    done.wait_for()
     web_server.stop()
     web_server.start()
     # the page the old process rendered goes on against the new one
-    tap(page, label("identities_done", "zh_Hans", count=1))
+    done.click()
     history_then_today(page, "zh_Hans")
     expected = cli_json("--region", "changtu", "--identity", "dibao_edge",
                         "--date", TODAY.isoformat())
