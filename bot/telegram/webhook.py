@@ -81,9 +81,9 @@ def webhook_app(intake: Intake, path: str, secret: str) -> Starlette:
         except Exception as err:
             # The store refuses (down, or a SQLite file locked past its busy timeout by
             # another process): nothing is lost, Telegram posts it again shortly. A warning,
-            # not an error: a store that stays down shows as one a post.
+            # not an error: a store that stays down still shows, as one warning per post.
             log.warning("could not record webhook update %s (%s); answered 503, Telegram "
-                      "posts it again", updates[0][0], type(err).__name__)
+                        "posts it again", updates[0][0], type(err).__name__)
             return Response(status_code=503)
         await intake.queue(updates, fresh)
         return Response(status_code=200)
