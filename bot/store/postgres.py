@@ -19,7 +19,8 @@ has its connection closed by the server, its transaction rolled back and its loc
 and the next update finds the state as it was before.
 
 Privacy: /forget and the retention rule delete every row of the conversation (conversation,
-owed messages) in one transaction; no other table holds the key. PostgreSQL keeps the bytes
+with the web page its last step said, and owed messages) in one transaction; no other table
+holds the key. PostgreSQL keeps the bytes
 of deleted rows in its data files until VACUUM reuses the space, and in its WAL until the
 segment is recycled, which the database's operator controls (README "Privacy"); `scrub` has
 nothing to truncate here.
@@ -28,7 +29,6 @@ nothing to truncate here.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Final, LiteralString
@@ -47,7 +47,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -76,29 +75,30 @@ _HELD: Final = f"""(claimed_by IS NOT NULL AND claimed_by IS DISTINCT FROM %(min
     AND claimed_until >= %(now)s AND {_ALIVE})"""
 
 _UPSERT_STEP: Final = """
-    INSERT INTO conversations (key, state, question_message_id, updated_at)
-    VALUES (%s, %s, NULL, %s)
-    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+    INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+    VALUES (%s, %s, NULL, %s, %s)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+        page = excluded.page
 """
 _FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND done = 0"
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, where: str | None = None) -> None:
+    def __init__(self, url: str, where: str | None = None, *,
+                 claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(where or "(PostgreSQL)", claim_seconds=claim_seconds)
         self.url = url
-        self.where = where or "(PostgreSQL)"
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] | None
         self._pool = None
         self._alive: psycopg.AsyncConnection[tuple[object, ...]] | None = None
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        if self._pool is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    async def _open(self, *, migrate: bool) -> None:
         pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
         pool = AsyncConnectionPool(
             self.url, min_size=1, max_size=POOL_SIZE, open=False,
@@ -116,25 +116,25 @@ class PostgresStore(Store):
                 f"SELECT pg_advisory_lock(%s, {_HOLDER_HASH.format('%s')})".encode(),
                 (WORKER_NAMESPACE, self.holder))
         except StoreError:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         except (psycopg.Error, OSError) as err:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise StoreError(_explain(self.where, err)) from err
         except BaseException:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         self._pool = pool
 
-    async def close(self) -> None:
+    async def _close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             with contextlib.suppress(psycopg.Error):  # handed back at once, not at expiry
                 async with pool.connection() as db:
                     await _release(db, self.holder)
-            await self._close(pool)
+            await self._disconnect(pool)
 
-    async def _close(
+    async def _disconnect(
         self, pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
     ) -> None:
         alive, self._alive = self._alive, None
@@ -180,11 +180,11 @@ class PostgresStore(Store):
         async with self._get_pool().connection() as db:
             await db.execute(
                 """
-                INSERT INTO conversations (key, state, question_message_id, updated_at)
-                VALUES (%s, %s, %s, %s)
+                INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+                VALUES (%s, %s, %s, %s, NULL)
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state,
                     question_message_id = excluded.question_message_id,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at, page = NULL
                 """,
                 (key, state.to_json(), question_message_id, time.time()),
             )
@@ -217,7 +217,8 @@ class PostgresStore(Store):
                 return None
             change = decide(await _select(db, key))
             raw = change.state.to_json() if change.state is not None else None
-            return await _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+            return await _write_step(db, key, raw, change.page, event_id, change.owed,
+                                     change.forget, now)
 
     # -- inbox and outbox -----------------------------------------------------------------
 
@@ -298,7 +299,7 @@ class PostgresStore(Store):
         return sorted((int(str(i)), p if isinstance(p, str) else "") for i, p in rows)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         async with self._get_pool().connection() as db:
             # Nothing owed (most calls): no lock, one round trip. A row owed right after this
@@ -321,23 +322,6 @@ class PostgresStore(Store):
                 (claim, now + self.claim_seconds, key),
             )
         return Claim(claim, [Owed(int(str(i)), key, str(p)) for i, p, _ in rows])
-
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        async with self._get_pool().connection() as db, db.transaction():
-            await _lock(db, key)
-            if event_id is not None and await _done(db, event_id):
-                return []  # applied already (a second worker took the event over)
-            return await _write_step(db, key, raw, event_id, owed, forget, now)
 
     async def owed(self, key: str | None = None) -> list[Owed]:
         async with self._get_pool().connection() as db:
@@ -408,20 +392,22 @@ async def _release(db: Connection, holder: str) -> None:
 
 async def _select(db: Connection, key: str) -> Conversation:
     cursor = await db.execute(
-        "SELECT state, question_message_id FROM conversations WHERE key = %s", (key,)
+        "SELECT state, question_message_id, page FROM conversations WHERE key = %s", (key,)
     )
     row = await cursor.fetchone()
     if row is None:
         return parse_conversation(None, None)
-    raw, message_id = row
+    raw, message_id, page = row
     return parse_conversation(raw if isinstance(raw, str) else "",
-                              int(str(message_id)) if message_id is not None else None)
+                              int(str(message_id)) if message_id is not None else None,
+                              page if isinstance(page, str) else None)
 
 
 async def _write_step(
     db: Connection,
     key: str,
     raw: str | None,
+    page: str | None,
     event_id: int | None,
     owed: Sequence[str],
     forget: bool,
@@ -431,7 +417,7 @@ async def _write_step(
         await db.execute("DELETE FROM outbox WHERE key = %s", (key,))
         await db.execute("DELETE FROM conversations WHERE key = %s", (key,))
     elif raw is not None:
-        await db.execute(_UPSERT_STEP, (key, raw, now))
+        await db.execute(_UPSERT_STEP, (key, raw, now, page))
     ids: list[int] = []
     if owed:
         cursor = await db.execute(

@@ -22,8 +22,9 @@ thread that made it. Two connections share the work:
   timeout there, and an `apply` is then run again from its start, reading afresh), and
   checkpointing the WAL into the database every CHECKPOINT_EVERY writes.
 
-A row holds the state JSON, when it was written, and the message id of the conversation's
-current question (so a button press on that message can edit it in place). Rows hold
+A row holds the state JSON, when it was written, the message id of the conversation's
+current question (so a button press on that message can edit it in place), and what the last
+step said as the web chat rendered it (`page`, written with the state it belongs to). Rows hold
 sensitive answers (低保, 特困…): they are deleted on /forget, and a row that no longer
 parses is replaced by a fresh state and logged without its content.
 
@@ -47,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import socket
@@ -70,7 +70,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -95,25 +94,24 @@ _OPEN: set[str] = set()
 class SqliteStore(Store):
     """The store in one SQLite file (created, with its folder, when missing)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(str(path), claim_seconds=claim_seconds)
         self.path = Path(path)
-        self.where = str(self.path)
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None  # the worker thread's
         self._inline: sqlite3.Connection | None = None  # the event loop's
         self._writes = 0
         self._checkpoint: asyncio.Future[None] | None = None
         self._migrate_at_open = True
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        """Open the database (creating file and schema if needed); idempotent."""
-        if self._executor is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._executor is not None
+
+    async def _open(self, *, migrate: bool) -> None:
+        """Open the database (creating file and schema if needed)."""
         self._migrate_at_open = migrate
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-store")
         try:
@@ -129,9 +127,8 @@ class SqliteStore(Store):
             self._executor = None
             raise
 
-    async def close(self) -> None:
-        if self._executor is None:
-            return
+    async def _close(self) -> None:
+        assert self._executor is not None
         _OPEN.discard(self.holder)
         try:
             if self._inline is not None:
@@ -212,29 +209,11 @@ class SqliteStore(Store):
         return await self._run(lambda db: _claim_unfinished(db, now, holder, until), write=True)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         until = now + self.claim_seconds
         owed = await self._run(lambda db: _claim_owed(db, key, claim, now, until), write=True)
         return Claim(claim, owed)
-
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        """One step, all or nothing: the new state (None: unchanged; `forget`: everything of
-        the conversation deleted), the messages it owes, and its event finished. Returns the
-        outbox ids of the owed messages, in order."""
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        return await self._run(
-            lambda db: _commit(db, key, raw, event_id, owed, forget, now), write=True
-        )
 
     async def owed(self, key: str | None = None) -> list[Owed]:
         """Messages still owed (for one conversation, or all), in the order they were owed."""
@@ -363,25 +342,26 @@ def _log_checkpoint_failure(future: asyncio.Future[None]) -> None:
         log.warning("WAL checkpoint failed: %s", type(future.exception()).__name__)
 
 
-def _select(db: sqlite3.Connection, key: str) -> tuple[str, int | None] | None:
+def _select(db: sqlite3.Connection, key: str) -> tuple[str, int | None, str | None] | None:
     row = db.execute(
-        "SELECT state, question_message_id FROM conversations WHERE key = ?", (key,)
+        "SELECT state, question_message_id, page FROM conversations WHERE key = ?", (key,)
     ).fetchone()
     if row is None:
         return None
-    raw, message_id = row
-    return (raw if isinstance(raw, str) else ""), message_id
+    raw, message_id, page = row
+    return (raw if isinstance(raw, str) else ""), message_id, page
 
 
 def _upsert(db: sqlite3.Connection, key: str, raw: str, question_message_id: int | None) -> None:
     db.execute(
         """
-        INSERT INTO conversations (key, state, question_message_id, updated_at)
-        VALUES (?, ?, ?, ?)
+        INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+        VALUES (?, ?, ?, ?, NULL)
         ON CONFLICT(key) DO UPDATE SET
             state = excluded.state,
             question_message_id = excluded.question_message_id,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            page = NULL
         """,
         (key, raw, question_message_id, time.time()),
     )
@@ -538,21 +518,6 @@ def _unfinished(db: sqlite3.Connection) -> list[tuple[int, str]]:
     return [(int(i), p if isinstance(p, str) else "") for i, p in rows]
 
 
-def _commit(
-    db: sqlite3.Connection,
-    key: str,
-    raw: str | None,
-    event_id: int | None,
-    owed: Sequence[str],
-    forget: bool,
-    now: float,
-) -> list[int]:
-    with _transaction(db):
-        if event_id is not None and _done(db, event_id):
-            return []  # applied already (a second worker took the event over)
-        return _write_step(db, key, raw, event_id, owed, forget, now)
-
-
 def _done(db: sqlite3.Connection, event_id: int) -> bool:
     row = db.execute("SELECT done FROM inbox WHERE id = ?", (event_id,)).fetchone()
     return row is not None and bool(row[0])
@@ -562,6 +527,7 @@ def _write_step(
     db: sqlite3.Connection,
     key: str,
     raw: str | None,
+    page: str | None,
     event_id: int | None,
     owed: Sequence[str],
     forget: bool,
@@ -573,12 +539,12 @@ def _write_step(
     elif raw is not None:
         db.execute(
             """
-            INSERT INTO conversations (key, state, question_message_id, updated_at)
-            VALUES (?, ?, NULL, ?)
+            INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+            VALUES (?, ?, NULL, ?, ?)
             ON CONFLICT(key) DO UPDATE SET state = excluded.state,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, page = excluded.page
             """,
-            (key, raw, now),
+            (key, raw, now, page),
         )
     ids = []
     for payload in owed:
@@ -605,7 +571,8 @@ def _apply(
         conversation = parse_conversation(*found) if found else parse_conversation(None, None)
         change: Change = decide(conversation)
         raw = change.state.to_json() if change.state is not None else None
-        return _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+        return _write_step(db, key, raw, change.page, event_id, change.owed, change.forget,
+                           now)
 
 
 def _version(db: sqlite3.Connection) -> int:
