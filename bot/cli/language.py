@@ -56,7 +56,8 @@ def requested_lang(argv: Sequence[str]) -> Lang | None:
 
 
 def checking_message(name: str, **context: Any) -> str:
-    """A value check's message (template `cli/<name>`) in the language being spoken."""
+    """A value check's message (`name`: a template under dialogs/templates/) in the language
+    being spoken."""
     return render_template(name, _SPEAKING.get() or "en", "text", **context)
 
 
