@@ -1,5 +1,6 @@
 """The floor for the web leg of `make bench`: a bare Starlette app on the same uvicorn
-settings as `yibao web`, answering every request with one fixed HTML page.
+settings as `yibao web`, answering every page request with one fixed HTML page and every
+form post with a 303 to it (as `yibao web` does).
 
     python -m benchmarks.bare_web --port P
 
@@ -17,7 +18,7 @@ import sys
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.command import server_options
@@ -32,11 +33,18 @@ async def page(request: Request) -> Response:
     return HTMLResponse(PAGE)
 
 
+async def post(request: Request) -> Response:
+    """A form post answers 303 to the page, as yibao's chat does (Post/Redirect/Get), so both
+    servers receive the same requests: the post and the page it leads to."""
+    await request.body()
+    return RedirectResponse("/", status_code=303)
+
+
 def create_app() -> Starlette:
     return Starlette(routes=[
         Route("/", page, methods=["GET"]),
         Route("/r/{region}", page, methods=["GET"]),
-        Route("/chat", page, methods=["POST"]),
+        Route("/chat", post, methods=["POST"]),
         Route("/healthz", page, methods=["GET"]),
     ])
 

@@ -37,6 +37,10 @@ INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
 # backend checks that the claim's holder is still there (README "Several workers").
 CLAIM_SECONDS: Final = 300.0
 
+# A conversation's stored page (Change.page): what one step said, rendered (an answer with
+# its paste-ready text is ~2 KB); a longer one is the adapter's to leave out.
+PAGE_LIMIT: Final = 64 * 1024
+
 # `delivered(..., question_message_id=KEEP)` leaves the conversation's question message as is.
 KEEP: Final = -1
 
@@ -57,21 +61,32 @@ class Owed:
 
 @dataclass(frozen=True)
 class Conversation:
-    """What the store knows about one conversation."""
+    """What the store knows about one conversation: its state, the message showing its
+    question (Telegram), and what its last step said as the adapter rendered it (`page`,
+    opaque; the web chat's GET after a post shows it, on whichever worker), if that step
+    left one."""
 
     state: DialogState
     question_message_id: int | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
 class Change:
     """What one step does to its conversation (`apply`'s decision): the new state (None:
     unchanged), the messages it owes, and whether everything of the conversation is deleted
-    first (/forget)."""
+    first (/forget). `page` (what the step said, at most PAGE_LIMIT characters) is written
+    with the new state, in the same row: a state written without one clears the old one, so
+    a stored page always belongs to the stored state."""
 
     state: DialogState | None
     owed: Sequence[str] = field(default=())
     forget: bool = False
+    page: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.page is not None and (self.state is None or len(self.page) > PAGE_LIMIT):
+            raise ValueError("a page is stored with a new state, within PAGE_LIMIT")
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,9 @@ def new_holder() -> str:
 Decide = Callable[[Conversation], Change]
 
 
-def parse_conversation(raw: str | None, question_message_id: int | None) -> Conversation:
+def parse_conversation(
+    raw: str | None, question_message_id: int | None, page: str | None = None
+) -> Conversation:
     """A stored row as a Conversation; a row that no longer parses is a fresh one (logged
     without its content: it may name the person's 低保/特困 status)."""
     if raw is None:
@@ -108,7 +125,7 @@ def parse_conversation(raw: str | None, question_message_id: int | None) -> Conv
             type(err).__name__,
         )
         return Conversation(DialogState())
-    return Conversation(state, question_message_id)
+    return Conversation(state, question_message_id, page if isinstance(page, str) else None)
 
 
 class Store(ABC):

@@ -103,6 +103,15 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "ALTER TABLE outbox ADD COLUMN claimed_until DOUBLE PRECISION",
         ),
     ),
+    Migration(
+        3,
+        "conversations.page: what the last step said, for the web chat's GET after a post "
+        "on any worker (issue 12)",
+        # In the conversation's own row: the same key, retention and deletion, no copy
+        # elsewhere.
+        sqlite=("ALTER TABLE conversations ADD COLUMN page TEXT",),
+        postgres=("ALTER TABLE conversations ADD COLUMN page TEXT",),
+    ),
 )
 
 LATEST: Final = MIGRATIONS[-1].version

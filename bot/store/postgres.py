@@ -19,7 +19,8 @@ has its connection closed by the server, its transaction rolled back and its loc
 and the next update finds the state as it was before.
 
 Privacy: /forget and the retention rule delete every row of the conversation (conversation,
-owed messages) in one transaction; no other table holds the key. PostgreSQL keeps the bytes
+with the web page its last step said, and owed messages) in one transaction; no other table
+holds the key. PostgreSQL keeps the bytes
 of deleted rows in its data files until VACUUM reuses the space, and in its WAL until the
 segment is recycled, which the database's operator controls (README "Privacy"); `scrub` has
 nothing to truncate here.
@@ -76,9 +77,10 @@ _HELD: Final = f"""(claimed_by IS NOT NULL AND claimed_by IS DISTINCT FROM %(min
     AND claimed_until >= %(now)s AND {_ALIVE})"""
 
 _UPSERT_STEP: Final = """
-    INSERT INTO conversations (key, state, question_message_id, updated_at)
-    VALUES (%s, %s, NULL, %s)
-    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at
+    INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+    VALUES (%s, %s, NULL, %s, %s)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+        page = excluded.page
 """
 _FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND done = 0"
 
@@ -180,11 +182,11 @@ class PostgresStore(Store):
         async with self._get_pool().connection() as db:
             await db.execute(
                 """
-                INSERT INTO conversations (key, state, question_message_id, updated_at)
-                VALUES (%s, %s, %s, %s)
+                INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+                VALUES (%s, %s, %s, %s, NULL)
                 ON CONFLICT (key) DO UPDATE SET state = excluded.state,
                     question_message_id = excluded.question_message_id,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at, page = NULL
                 """,
                 (key, state.to_json(), question_message_id, time.time()),
             )
@@ -217,7 +219,8 @@ class PostgresStore(Store):
                 return None
             change = decide(await _select(db, key))
             raw = change.state.to_json() if change.state is not None else None
-            return await _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+            return await _write_step(db, key, raw, change.page, event_id, change.owed,
+                                     change.forget, now)
 
     # -- inbox and outbox -----------------------------------------------------------------
 
@@ -337,7 +340,7 @@ class PostgresStore(Store):
             await _lock(db, key)
             if event_id is not None and await _done(db, event_id):
                 return []  # applied already (a second worker took the event over)
-            return await _write_step(db, key, raw, event_id, owed, forget, now)
+            return await _write_step(db, key, raw, None, event_id, owed, forget, now)
 
     async def owed(self, key: str | None = None) -> list[Owed]:
         async with self._get_pool().connection() as db:
@@ -408,20 +411,22 @@ async def _release(db: Connection, holder: str) -> None:
 
 async def _select(db: Connection, key: str) -> Conversation:
     cursor = await db.execute(
-        "SELECT state, question_message_id FROM conversations WHERE key = %s", (key,)
+        "SELECT state, question_message_id, page FROM conversations WHERE key = %s", (key,)
     )
     row = await cursor.fetchone()
     if row is None:
         return parse_conversation(None, None)
-    raw, message_id = row
+    raw, message_id, page = row
     return parse_conversation(raw if isinstance(raw, str) else "",
-                              int(str(message_id)) if message_id is not None else None)
+                              int(str(message_id)) if message_id is not None else None,
+                              page if isinstance(page, str) else None)
 
 
 async def _write_step(
     db: Connection,
     key: str,
     raw: str | None,
+    page: str | None,
     event_id: int | None,
     owed: Sequence[str],
     forget: bool,
@@ -431,7 +436,7 @@ async def _write_step(
         await db.execute("DELETE FROM outbox WHERE key = %s", (key,))
         await db.execute("DELETE FROM conversations WHERE key = %s", (key,))
     elif raw is not None:
-        await db.execute(_UPSERT_STEP, (key, raw, now))
+        await db.execute(_UPSERT_STEP, (key, raw, now, page))
     ids: list[int] = []
     if owed:
         cursor = await db.execute(

@@ -22,8 +22,9 @@ thread that made it. Two connections share the work:
   timeout there, and an `apply` is then run again from its start, reading afresh), and
   checkpointing the WAL into the database every CHECKPOINT_EVERY writes.
 
-A row holds the state JSON, when it was written, and the message id of the conversation's
-current question (so a button press on that message can edit it in place). Rows hold
+A row holds the state JSON, when it was written, the message id of the conversation's
+current question (so a button press on that message can edit it in place), and what the last
+step said as the web chat rendered it (`page`, written with the state it belongs to). Rows hold
 sensitive answers (低保, 特困…): they are deleted on /forget, and a row that no longer
 parses is replaced by a fresh state and logged without its content.
 
@@ -363,25 +364,26 @@ def _log_checkpoint_failure(future: asyncio.Future[None]) -> None:
         log.warning("WAL checkpoint failed: %s", type(future.exception()).__name__)
 
 
-def _select(db: sqlite3.Connection, key: str) -> tuple[str, int | None] | None:
+def _select(db: sqlite3.Connection, key: str) -> tuple[str, int | None, str | None] | None:
     row = db.execute(
-        "SELECT state, question_message_id FROM conversations WHERE key = ?", (key,)
+        "SELECT state, question_message_id, page FROM conversations WHERE key = ?", (key,)
     ).fetchone()
     if row is None:
         return None
-    raw, message_id = row
-    return (raw if isinstance(raw, str) else ""), message_id
+    raw, message_id, page = row
+    return (raw if isinstance(raw, str) else ""), message_id, page
 
 
 def _upsert(db: sqlite3.Connection, key: str, raw: str, question_message_id: int | None) -> None:
     db.execute(
         """
-        INSERT INTO conversations (key, state, question_message_id, updated_at)
-        VALUES (?, ?, ?, ?)
+        INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+        VALUES (?, ?, ?, ?, NULL)
         ON CONFLICT(key) DO UPDATE SET
             state = excluded.state,
             question_message_id = excluded.question_message_id,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            page = NULL
         """,
         (key, raw, question_message_id, time.time()),
     )
@@ -550,7 +552,7 @@ def _commit(
     with _transaction(db):
         if event_id is not None and _done(db, event_id):
             return []  # applied already (a second worker took the event over)
-        return _write_step(db, key, raw, event_id, owed, forget, now)
+        return _write_step(db, key, raw, None, event_id, owed, forget, now)
 
 
 def _done(db: sqlite3.Connection, event_id: int) -> bool:
@@ -562,6 +564,7 @@ def _write_step(
     db: sqlite3.Connection,
     key: str,
     raw: str | None,
+    page: str | None,
     event_id: int | None,
     owed: Sequence[str],
     forget: bool,
@@ -573,12 +576,12 @@ def _write_step(
     elif raw is not None:
         db.execute(
             """
-            INSERT INTO conversations (key, state, question_message_id, updated_at)
-            VALUES (?, ?, NULL, ?)
+            INSERT INTO conversations (key, state, question_message_id, updated_at, page)
+            VALUES (?, ?, NULL, ?, ?)
             ON CONFLICT(key) DO UPDATE SET state = excluded.state,
-                updated_at = excluded.updated_at
+                updated_at = excluded.updated_at, page = excluded.page
             """,
-            (key, raw, now),
+            (key, raw, now, page),
         )
     ids = []
     for payload in owed:
@@ -605,7 +608,8 @@ def _apply(
         conversation = parse_conversation(*found) if found else parse_conversation(None, None)
         change: Change = decide(conversation)
         raw = change.state.to_json() if change.state is not None else None
-        return _write_step(db, key, raw, event_id, change.owed, change.forget, now)
+        return _write_step(db, key, raw, change.page, event_id, change.owed, change.forget,
+                           now)
 
 
 def _version(db: sqlite3.Connection) -> int:

@@ -7,6 +7,7 @@ Routes:
     GET  /r/<region>            a new conversation on that region (volunteers' links, QR codes)
     POST /chat                  a button press or typed text
     POST /forget                "删除我的信息": the stored conversation is deleted
+    GET  /forgotten             where that post leads: the deletion confirmed
     GET  /answer                the current answer on a page of its own
     GET  /ref, /ref/<region>    reference pages (identity table, notes, sources; printable)
     GET  /compare?identity=ID   one group across the regions
@@ -110,6 +111,7 @@ def create_app(
         Route("/r/{region}", chat.deep_link, methods=["GET"]),
         Route("/chat", chat.post, methods=["POST"]),
         Route("/forget", chat.forget, methods=["POST"]),
+        Route("/forgotten", chat.forgotten, methods=["GET"]),
         Route("/answer", chat.answer, methods=["GET"]),
         Route("/ref", reference.index, methods=["GET"]),
         Route("/ref/{region}", reference.region, methods=["GET"]),

@@ -7,6 +7,14 @@ in a form carrying the reply's seq, so a stale page's button is told "this quest
 moved on" exactly as in Telegram; free text is a text field; both work with JavaScript off
 (full page loads), and the small script in static/ only swaps the page in place. Nothing
 here decides what to say.
+
+A post is answered Post/Redirect/Get: 303 to the chat page, whose GET shows what the step
+said. So a reload, or Back and Forward, with JavaScript off repeats that GET, never the post:
+a tap is never taken twice and no browser asks to "resubmit the form". The step's replies,
+rendered, are written with its state in the same `Store.apply` (bot.web.step_page), so the
+GET shows them on whichever worker it reaches, and after a restart, for as long as the
+stored conversation is still where that step left it; when it has moved on (or the page was
+over the store's bound) the page asks the current question again from the stored state.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.store import Change, Conversation, Store
 from bot.web import session
-from bot.web.rendering import WebReply, render_page, render_web
+from bot.web.rendering import render_page, render_web
+from bot.web.step_page import StepPage, dump, load
 from dialogs.engine import Choice, Command, Text, language, replay, step
 from dialogs.rendering import LANGUAGES, normalise_lang
 from dialogs.replies import Reply
@@ -39,6 +48,11 @@ MAX_FIELDS: Final = 8
 _OPTION: Final = re.compile(r"[\x21-\x7e]{1,40}")  # the dialog's option ids
 _SEQ: Final = re.compile(r"\d{1,10}")
 _LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+def see_other(path: str) -> Response:
+    """The answer to a form post: GET this page instead (Post/Redirect/Get)."""
+    response = RedirectResponse(path, status_code=303)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 def accept_language(header: str | None) -> str | None:
@@ -62,6 +76,10 @@ def accept_language(header: str | None) -> str | None:
 def _lang_param(request: Request) -> str | None:
     value = request.query_params.get("lang")
     return value if value in LANGUAGES else None
+
+
+def _page_lang(state: DialogState, replies: list[Reply]) -> str:
+    return replies[-1].lang if replies else normalise_lang(state.lang)
 
 
 def _form(raw: bytes) -> dict[str, str]:
@@ -130,7 +148,10 @@ class Chat:
         def decide(conversation: Conversation) -> Change:
             nonlocal state, replies
             state, replies = step(conversation.state, event)
-            return Change(state)
+            # what the step said, for the GET the redirect leads to (on any worker)
+            page = StepPage(lang=_page_lang(state, replies), notice=notice,
+                            replies=[render_web(r) for r in replies])
+            return Change(state, page=dump(page))
 
         async with self.locks.hold(key):  # in this process; apply holds it across processes
             await self.store.apply(key, decide)
@@ -138,7 +159,7 @@ class Chat:
         # INFO; a second line per request was ~1 % of its CPU
         log.debug("web step: event=%s stage=%s replies=%s", event.kind, state.stage.value,
                   ",".join(r.kind for r in replies))
-        return self._page(request, sid, state, replies, notice=notice)
+        return see_other("/")
 
     async def forget(self, request: Request) -> Response:
         """POST /forget ("删除我的信息"): the stored conversation is deleted, as /forget."""
@@ -160,15 +181,25 @@ class Chat:
             return Change(None, forget=True)
 
         async with self.locks.hold(key):
-            await self.store.apply(key, decide)
+            await self.store.apply(key, decide)  # the row goes, with its page
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
+        response = see_other(f"/forgotten?lang={lang}")
+        session.clear_cookie(response, request)
+        return response
+
+    async def forgotten(self, request: Request) -> Response:
+        """GET /forgotten: the confirmation that the conversation was deleted (where the
+        deletion's redirect leads; a reload shows it again and stores nothing)."""
+        lang = normalise_lang(_lang_param(request) or accept_language(
+            request.headers.get("accept-language")))
+        _, replies = step(DialogState(lang=lang), Command(name="forget", today=self.today()))
         html = render_page(
             "chat.j2", lang, replies=[render_web(r) for r in replies], csrf=None,
             region=None, notice=None, forgotten=True,
         )
         response = HTMLResponse(html)
-        session.clear_cookie(response, request)
+        response.headers["cache-control"] = "no-store"
         return response
 
     async def answer(self, request: Request) -> Response:
@@ -176,12 +207,30 @@ class Chat:
         sid = session.session_of(request)
         if sid is None:
             return RedirectResponse("/", status_code=303)
-        conversation = await self.store.get(session.store_key(sid))
-        reply = replay(conversation.state, self.today())
+        key = session.store_key(sid)
+        asked_lang = _lang_param(request)
+        today = self.today()
+        client_lang = accept_language(request.headers.get("accept-language"))
+        state = DialogState()
+
+        def decide(conversation: Conversation) -> Change:
+            nonlocal state
+            state = conversation.state
+            if asked_lang is None or asked_lang == language(state):
+                return Change(None)
+            # the page's language links: the same answer, and the conversation goes on in
+            # that language (as ?lang= on the chat page)
+            state, _ = step(state, Choice(option=f"l:{asked_lang}", today=today,
+                                          client_lang=client_lang))
+            return Change(state)
+
+        async with self.locks.hold(key):
+            await self.store.apply(key, decide)
+        reply = replay(state, today)
         if reply is None:
             return RedirectResponse("/", status_code=303)
         html = render_page("answer.j2", reply.lang, reply=render_web(reply, full_plain=True),
-                           region=conversation.state.region)
+                           region=state.region)
         return HTMLResponse(html)
 
     # -- helpers --------------------------------------------------------------------------
@@ -195,9 +244,10 @@ class Chat:
         client_lang = accept_language(request.headers.get("accept-language"))
         asked_lang = _lang_param(request)
         state, replies = DialogState(), list[Reply]()
+        shown: StepPage | None = None
 
         def decide(conversation: Conversation) -> Change:
-            nonlocal state, replies
+            nonlocal state, replies, shown
             state = conversation.state
             if region is not None or state == DialogState():
                 # a new conversation: with the language asked for in the link, if any
@@ -210,6 +260,10 @@ class Chat:
                 state, replies = step(
                     state, Choice(option=f"l:{asked_lang}", today=today, client_lang=client_lang)
                 )
+            elif (shown := load(conversation.page)) is not None:
+                # where a post's redirect leads (or its reload): what that step said; a page
+                # is stored with its state, so it is still where that step left it
+                return Change(None)
             else:
                 # where it stands: the current question asked again, or the answer
                 state, replies = step(
@@ -219,24 +273,18 @@ class Chat:
 
         async with self.locks.hold(key):
             await self.store.apply(key, decide)
-        response = self._page(request, sid, state, replies, notice=None)
+        if shown is None:
+            shown = StepPage(lang=_page_lang(state, replies), notice=None,
+                             replies=[render_web(r) for r in replies])
+        response = self._page(sid, state, shown)
         if new_cookie:
             session.set_cookie(response, request, sid)
         return response
 
-    def _page(
-        self,
-        request: Request,
-        sid: str,
-        state: DialogState,
-        replies: list[Reply],
-        notice: str | None,
-    ) -> HTMLResponse:
-        rendered: list[WebReply] = [render_web(r) for r in replies]
-        lang = replies[-1].lang if replies else normalise_lang(state.lang)
+    def _page(self, sid: str, state: DialogState, shown: StepPage) -> HTMLResponse:
         html = render_page(
-            "chat.j2", lang, replies=rendered, csrf=session.csrf_token(sid),
-            region=state.region, notice=notice, forgotten=False, max_text=MAX_TEXT,
+            "chat.j2", shown.lang, replies=shown.replies, csrf=session.csrf_token(sid),
+            region=state.region, notice=shown.notice, forgotten=False, max_text=MAX_TEXT,
         )
         response = HTMLResponse(html)
         response.headers["cache-control"] = "no-store"

@@ -63,7 +63,7 @@ def paragraphs(telegram_html: str) -> Markup:
 
 
 @lru_cache(maxsize=4096)
-def _buttons_html(rows: tuple[tuple[tuple[str, str], ...], ...]) -> Markup:
+def buttons_html(rows: tuple[tuple[tuple[str, str], ...], ...]) -> Markup:
     """A reply's buttons as <button> elements: a function of the options and their labels
     only (the form's seq and CSRF token are outside it), so one question's buttons are built
     once for everyone (in the template, a 28-button question was a third of the page)."""
@@ -87,7 +87,7 @@ def render_web(reply: Reply, full_plain: bool = False) -> WebReply:
         kind=html.kind,
         html=paragraphs(html.text),
         rows=[[Button(option, label) for option, label in row] for row in html.buttons],
-        buttons_html=_buttons_html(tuple(map(tuple, html.buttons))),
+        buttons_html=buttons_html(tuple(map(tuple, html.buttons))),
         columns=max(1, min(3, reply.columns)),
         seq=html.seq,
         plain=plain,

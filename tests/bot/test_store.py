@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -191,6 +192,61 @@ async def test_a_failing_decision_changes_nothing(database: Database) -> None:
         assert (await store.get("k")).state == sample_state()
         assert await store.unfinished() == [(1, "{}")]
         assert await store.owed() == []
+
+
+# -- the page a step said (the web chat's GET after a post, on any worker) -------------------
+
+async def test_a_step_stores_its_page_with_its_state_and_a_later_state_clears_it(
+    database: Database,
+) -> None:
+    def with_page(page: str) -> Callable[[Conversation], Change]:
+        def decide(conversation: Conversation) -> Change:
+            state = conversation.state
+            return Change(state.model_copy(update={"seq": state.seq + 1}), page=page)
+        return decide
+
+    def unchanged(conversation: Conversation) -> Change:
+        return Change(None)
+
+    async with connect(database) as store:
+        await store.apply("w", with_page("<p>低保</p>"))
+        got = await store.get("w")
+        assert got.page == "<p>低保</p>" and got.state.seq == 1
+        await store.apply("w", unchanged)  # a GET showing it: the page stays
+        assert (await store.get("w")).page == "<p>低保</p>"
+        await store.apply("w", with_page("<p>second</p>"))
+        assert (await store.get("w")).page == "<p>second</p>"
+        # a state written without a page (another step, Telegram's put/commit): none is left
+        # that belongs to an older state
+        await store.apply("w", lambda c: Change(c.state.model_copy(update={"seq": 9})))
+        assert (await store.get("w")).page is None
+        await store.apply("w", with_page("<p>third</p>"))
+        await store.commit("w", sample_state(), event_id=None, owed=[])
+        assert (await store.get("w")).page is None
+        await store.apply("w", with_page("<p>fourth</p>"))
+        await store.put("w", sample_state())
+        assert (await store.get("w")).page is None
+
+
+async def test_forget_and_retention_delete_the_stored_page(database: Database) -> None:
+    def said(conversation: Conversation) -> Change:
+        return Change(sample_state(), page="<p>您是特困人员</p>")
+
+    async with connect(database) as store:
+        await store.apply(SECRET_KEY, said)
+        await store.apply("old", said)
+        await store.apply("kept", said)
+        assert "特困" in everything(database)
+        await store.apply(SECRET_KEY, lambda c: Change(None, forget=True))
+        sql(database, "UPDATE conversations SET updated_at = updated_at - 40 * 86400 "
+                      "WHERE key = 'old'")
+        assert await store.expire(30 * 86400) == 1
+        await store.scrub()
+        assert (await store.get(SECRET_KEY)).page is None
+        assert (await store.get("kept")).page == "<p>您是特困人员</p>"
+    assert [k for (k,) in sql(database, "SELECT key FROM conversations WHERE page IS NOT NULL")] \
+        == ["kept"]
+    assert everything(database).count("特困") == 1  # the kept one's, no copy elsewhere
 
 
 # -- /forget and retention -------------------------------------------------------------------

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from bot.database_url import Database
-from bot.store import connect, migrations
+from bot.store import Change, connect, migrations
 from dialogs.state import DialogState, Stage
 from tests.bot.stores import BACKENDS, database_for, sql
 
@@ -104,3 +104,42 @@ def test_both_backends_have_every_migration_and_numbers_run_from_one() -> None:
     assert numbers == list(range(1, len(numbers) + 1))
     for migration in migrations.MIGRATIONS:
         assert migration.sqlite and migration.postgres and migration.description
+
+
+def make_version_2(database: Database) -> None:
+    """A database at version 2 (claims), with version 1's rows and a claimed event."""
+    make_version_1(database)
+    previous = migrations.MIGRATIONS[1]
+    assert previous.version == 2
+    statements = previous.sqlite if database.scheme == "sqlite" else previous.postgres
+    recorded = "INSERT INTO schema_version VALUES (2, 'v2', 0)"
+    if database.scheme == "sqlite":
+        with sqlite3.connect(database.path) as db:
+            db.execute(migrations.VERSION_TABLE_SQLITE)
+            db.execute("INSERT INTO schema_version VALUES (1, 'v1', 0)")
+            for statement in statements:
+                db.execute(statement)
+            db.execute(recorded)
+            db.execute("UPDATE inbox SET claimed_by = 'gone@nowhere#1', claimed_until = 1.0 "
+                       "WHERE id = 5")
+        return
+    with psycopg.connect(database.url, autocommit=True) as pg, pg.transaction():
+        for statement in statements:
+            pg.execute(statement.encode())
+        pg.execute(recorded.encode())
+
+
+async def test_version_2_is_migrated_to_stored_pages_with_its_rows_kept(
+    database: Database,
+) -> None:
+    make_version_2(database)
+    async with connect(database) as store:
+        assert await store.schema_version() == migrations.LATEST
+        got = await store.get("42")
+        assert got.state == STATE and got.question_message_id == 7 and got.page is None
+        assert await store.claim_unfinished() == [(5, '{"u": 5}')]  # an expired claim
+        # the new column works as on a new database
+        await store.apply("42", lambda c: Change(c.state, page="<p>shown</p>"))
+        assert (await store.get("42")).page == "<p>shown</p>"
+    applied = sql(database, "SELECT version FROM schema_version ORDER BY version")
+    assert [int(str(v)) for (v,) in applied] == [m.version for m in migrations.MIGRATIONS]

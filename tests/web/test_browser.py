@@ -203,15 +203,44 @@ def test_with_javascript_off_every_step_is_a_plain_form(
     assert "低保" in page.locator("#chat").inner_text()
 
 
+def stored_states(database: Path) -> list[str]:
+    with sqlite3.connect(database) as db:
+        return [state for (state,) in db.execute("SELECT state FROM conversations")]
+
+
+def test_with_javascript_off_a_reload_does_not_take_a_tap_again(
+    web_server: WebServer, browser: Any
+) -> None:
+    page = browser(javascript=False).new_page()
+    page.goto(web_server.url + "/")
+    tap(page, label("region", "zh_Hans", region_name="昌图县"))
+    tap(page, label("identity", "zh_Hans", code="dibao_edge", selected=False))
+    selected = label("identity", "zh_Hans", code="dibao_edge", selected=True)
+    page.get_by_role("button", name=selected, exact=True).wait_for()
+    before, shown = stored_states(web_server.database), page.locator("#chat").inner_text()
+    assert page.url == web_server.url + "/"  # the post was answered by a redirect here
+    page.reload()
+    page.go_back()
+    page.go_forward()
+    page.get_by_role("button", name=selected, exact=True).wait_for()
+    assert page.locator("#chat").inner_text() == shown  # no "this question has moved on"
+    assert stored_states(web_server.database) == before
+
+
 def test_a_server_restart_mid_dialog_loses_nothing(web_server: WebServer, browser: Any) -> None:
     page = browser().new_page()
     page.goto(web_server.url + "/")
     tap(page, label("region", "zh_Hans", region_name="昌图县"))
     tap(page, label("identity", "zh_Hans", code="dibao_edge", selected=False))
+    # the old process has answered the tap (its page is shown) before it stops; otherwise
+    # the stop may cut the tap's redirect and the page would not be the one it rendered
+    done = page.get_by_role("button", name=label("identities_done", "zh_Hans", count=1),
+                            exact=True)
+    done.wait_for()
     web_server.stop()
     web_server.start()
     # the page the old process rendered goes on against the new one
-    tap(page, label("identities_done", "zh_Hans", count=1))
+    done.click()
     history_then_today(page, "zh_Hans")
     expected = cli_json("--region", "changtu", "--identity", "dibao_edge",
                         "--date", TODAY.isoformat())

@@ -1,0 +1,88 @@
+"""What a chat step said, as stored beside the conversation for the GET its redirect leads to.
+
+A form post is answered 303 (Post/Redirect/Get), and the GET that follows may reach another
+worker (several `yibao web` behind one proxy) or come after a restart. So the post's step
+renders its replies and the store writes them with the new state, in the same transaction
+and the same row (`Change.page`, bot.store): any worker's GET shows them while the stored
+conversation is still where that step left it, and they go with the conversation (retention,
+"删除我的信息"). The rendered form is kept, not the dialog's Reply objects, because the
+replies' parameters are the dialog's own Python values and the page needs only the HTML: the
+GET then renders nothing but the page around them.
+
+The page is the person's answers as much as the state is (it names their 低保/特困 status), so
+it lives only in that row; it is bounded (bot.store.PAGE_LIMIT) and a longer one is not kept
+(the GET then asks the current question again, from the state). A stored page that does not
+parse is treated as none, logged without its content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from bot.store.base import PAGE_LIMIT
+from bot.web.rendering import Button, WebReply, buttons_html
+
+log = logging.getLogger("bot.web.chat")
+
+_VERSION = 1  # of the payload's layout; another is treated as none
+
+
+@dataclass(frozen=True)
+class StepPage:
+    lang: str
+    notice: str | None
+    replies: list[WebReply]
+
+
+def dump(page: StepPage) -> str | None:
+    """The stored form of a step's page; None when it is over PAGE_LIMIT."""
+    raw = json.dumps(
+        {
+            "v": _VERSION,
+            "lang": page.lang,
+            "notice": page.notice,
+            "replies": [
+                [r.kind, str(r.html), [[[b.option, b.label] for b in row] for row in r.rows],
+                 r.columns, r.seq, r.plain]
+                for r in page.replies
+            ],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return raw if len(raw) <= PAGE_LIMIT else None
+
+
+def load(raw: str | None) -> StepPage | None:
+    """A stored page, or None (none stored, or one that does not parse)."""
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        if data["v"] != _VERSION:
+            return None
+        replies = []
+        for kind, html, rows, columns, seq, plain in data["replies"]:
+            pairs = tuple(tuple((str(option), str(label)) for option, label in row)
+                          for row in rows)
+            replies.append(WebReply(
+                kind=str(kind),
+                html=Markup(str(html)),  # rendered and escaped by this adapter, then stored
+                rows=[[Button(option, label) for option, label in row] for row in pairs],
+                buttons_html=buttons_html(pairs),
+                columns=int(columns),
+                seq=int(seq),
+                plain=None if plain is None else str(plain),
+                full_plain=None,
+            ))
+        notice = data["notice"]
+        return StepPage(lang=str(data["lang"]), notice=None if notice is None else str(notice),
+                        replies=replies)
+    except (ValueError, TypeError, KeyError) as err:
+        log.warning("a stored chat page is unreadable (%s); asking the question again",
+                    type(err).__name__)
+        return None
