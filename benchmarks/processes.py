@@ -4,6 +4,10 @@ Each bot runs as a child process of the benchmark, so its CPU time is its own: u
 from /proc/<pid>/stat (all its threads, including yibao's SQLite worker), memory from
 /proc/<pid>/status (VmRSS now, VmHWM the peak). The fake Bot API server and the load driver
 run in the benchmark's own process and are never charged to the bot.
+
+`LoggedProcess` is what every child process of the benchmarks and of the multi-worker tests
+(tests/multiworker/workers.py) shares: its log file read back (the tail for a failure
+message, the error lines to count) and a stop that signals, waits, then kills.
 """
 
 from __future__ import annotations
@@ -24,6 +28,40 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 TOKEN: Final = "123456:AABenchmarkTokenNotARealOne_0123456789"
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 STARTUP_TIMEOUT: Final = 60.0
+
+
+class LoggedProcess:
+    """A child process writing its output to `log_path`."""
+
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def errors_in_log(self) -> list[str]:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [line for line in text.splitlines()
+                if " ERROR " in line or " CRITICAL " in line or "Traceback" in line]
+
+    async def stop_with(self, signum: int, timeout: float = 20.0) -> int:
+        """Send `signum` (how an operator or a supervisor stops it), wait up to `timeout`
+        seconds, then SIGKILL; the exit code."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            deadline = time.perf_counter() + timeout
+            while self.process.poll() is None and time.perf_counter() < deadline:
+                await asyncio.sleep(0.02)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
 
 
 @dataclass(frozen=True)
@@ -51,7 +89,7 @@ YIBAO: Final = BotKind("yibao")
 ECHO: Final = BotKind("echo")
 
 
-class BotProcess:
+class BotProcess(LoggedProcess):
     def __init__(
         self,
         kind: BotKind,
@@ -68,7 +106,6 @@ class BotProcess:
         self.flood_limit = flood_limit
         self.state_db = workdir / "state.sqlite3"
         self.log_path = workdir / f"{kind.name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     async def start(self) -> None:
@@ -133,25 +170,4 @@ class BotProcess:
 
     async def stop(self) -> int:
         """Ctrl-C, as an operator stops it; returns the exit code."""
-        if self.process is None:
-            return 0
-        self.process.send_signal(signal.SIGINT)
-        deadline = time.perf_counter() + 20
-        while self.process.poll() is None:
-            if time.perf_counter() > deadline:
-                self.process.kill()
-                self.process.wait()
-                break
-            await asyncio.sleep(0.02)
-        return self.process.returncode
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def errors_in_log(self) -> list[str]:
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
+        return await self.stop_with(signal.SIGINT)

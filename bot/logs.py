@@ -34,29 +34,6 @@ class RedactToken(logging.Filter):
         return True
 
 
-# PTB's webhook handler logs an update it cannot parse at CRITICAL with the whole update as its
-# argument (text, user id, names). The polling path sets such updates aside itself; here the line
-# is cut down to what an operator needs: the update id and its kind.
-WEBHOOK_LOGGER: Final = "telegram.ext.Updater"
-
-
-class SummariseUnreadableUpdate(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        # LogRecord unwraps a lone mapping argument, so the update arrives as record.args itself.
-        data = record.args
-        if isinstance(data, dict) and "Received data" in str(record.msg):
-            kinds = ", ".join(sorted(str(key) for key in data if key != "update_id")) or "empty"
-            record.msg = "webhook update %s (%s) could not be read; set aside"
-            record.args = (data.get("update_id"), kinds)
-        return True
-
-
-def summarise_unreadable_updates() -> None:
-    logger = logging.getLogger(WEBHOOK_LOGGER)
-    if not any(isinstance(f, SummariseUnreadableUpdate) for f in logger.filters):
-        logger.addFilter(SummariseUnreadableUpdate())
-
-
 def quiet_noisy_loggers() -> None:
     for name in NOISY_LOGGERS:
         logger = logging.getLogger(name)
@@ -74,4 +51,3 @@ def configure_logging(level: int, token: str) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
     quiet_noisy_loggers()
-    summarise_unreadable_updates()

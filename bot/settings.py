@@ -12,6 +12,8 @@ Environment variables (README "Running the Telegram bot"):
     YIBAO_LOG_LEVEL      optional; DEBUG, INFO (default), WARNING or ERROR
     YIBAO_RETENTION_DAYS optional; conversations untouched this many days are deleted (30)
     YIBAO_REPLY_WINDOW   optional; seconds a reply is resent through an outage (60)
+    YIBAO_CLAIM_LEASE    optional; seconds a worker's claim on an update or owed message
+                         holds while the worker lives (300; longer than YIBAO_REPLY_WINDOW)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Final
 
 from bot.database_url import DEFAULT_STATE_DB, Database, DatabaseUrlError
 from bot.database_url import from_env as database_from_env
+from bot.store.base import CLAIM_SECONDS
 
 __all__ = ["DEFAULT_STATE_DB", "Settings", "SettingsError", "retention_days_from_env"]
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -53,6 +56,7 @@ class Settings:
     log_level: str = "INFO"
     retention_days: float = DEFAULT_RETENTION_DAYS
     reply_window_seconds: float = DEFAULT_REPLY_WINDOW
+    claim_lease_seconds: float = CLAIM_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +82,16 @@ class Settings:
             database = database_from_env(env)
         except DatabaseUrlError as err:
             raise SettingsError(str(err)) from None
+        reply_window = _positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
+                                 "seconds, e.g. 60")
+        lease = _positive(env, "YIBAO_CLAIM_LEASE", CLAIM_SECONDS, "seconds, e.g. 300")
+        if lease <= reply_window:
+            # A worker still resending a reply through an outage would lose its claim, and a
+            # second worker would send the same reply.
+            raise SettingsError(
+                f"YIBAO_CLAIM_LEASE ({lease:g} s) must be longer than YIBAO_REPLY_WINDOW "
+                f"({reply_window:g} s)"
+            )
         return cls(
             token=token,
             base_url=base_url,
@@ -87,8 +101,8 @@ class Settings:
             admin_ids=_admin_ids(env.get("YIBAO_ADMIN_IDS", "")),
             log_level=level,
             retention_days=retention_days_from_env(env),
-            reply_window_seconds=_positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
-                                           "seconds, e.g. 60"),
+            reply_window_seconds=reply_window,
+            claim_lease_seconds=lease,
         )
 
     @property

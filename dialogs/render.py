@@ -3,9 +3,9 @@
 Each block is a template under `dialogs/templates/dialog/`; an answer block goes through the
 quote renderer, at the most detailed level that keeps the reply under Telegram's limit.
 A reference answer (the latest notice on file, offered when no notice governs the date) is
-labelled on every line, so a pasted fragment can never pass for the current year's rules; it
-follows the "no notice governs this date" answer in the same reply, with a message's room of
-its own (the adapter splits a longer reply on a paragraph).
+compact (dialogs.rendering.reference) and labelled on every line, so a pasted fragment can
+never pass for the current year's rules; it follows the "no notice governs this date" answer
+in the same reply.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, MAX_MESSAGE_LENGTH, answer_context
+from dialogs.rendering.reference import render_reference
 from dialogs.rendering.short import render_short
 from dialogs.replies import Block, Option, Reply
 from policies.result import QuoteResult
@@ -40,28 +41,17 @@ class RenderedReply:
 
 
 def _quote_text(
-    result: QuoteResult,
-    lang: str,
-    markup: Markup,
-    budget: int,
-    label: str = "",
-    said: frozenset[str] = frozenset(),
+    result: QuoteResult, lang: str, markup: Markup, budget: int, said: frozenset[str] = frozenset()
 ) -> str:
-    """The answer at the most detailed level that fits `budget`, each line led by `label`,
-    without the notes whose codes are in `said` (stated by the reply around it)."""
+    """The answer at the most detailed level that fits `budget`, without the notes whose
+    codes are in `said` (stated by the reply around it)."""
     text = ""
     for detail in LEVELS:
         context = answer_context(result, lang, markup, detail, said)
         text = render_template(ANSWER_TEMPLATE, lang, markup, **context)
-        if label:
-            text = _labelled(text, label + " ")
         if len(text) < budget:
             break
     return text
-
-
-def _labelled(text: str, label: str) -> str:
-    return "\n".join(f"{label}{line}" if line.strip() else line for line in text.split("\n"))
 
 
 def _render_blocks(blocks: list[Block], lang: str, markup: Markup) -> str:
@@ -100,11 +90,8 @@ def _answer_text(
     """An answer block's text, at the most detailed level that fits `budget`."""
     result: QuoteResult = block.params["result"]
     if block.template == "answer":
-        return _quote_text(result, lang, markup, budget, said=said)
-    label = render_template("dialog/reference_label.j2", lang, markup, result=result)
-    intro = render_template("dialog/reference_answer.j2", lang, markup, **block.params)
-    budget -= len(intro) + len(PARAGRAPH_BREAK)
-    return intro + PARAGRAPH_BREAK + _quote_text(result, lang, markup, budget, label)
+        return _quote_text(result, lang, markup, budget, said)
+    return render_reference(result, block.params.get("asked"), lang, markup)
 
 
 def _cached_answer_text(

@@ -250,7 +250,21 @@ def answer(args: argparse.Namespace) -> tuple[int, str]:
         return 0, json.dumps(quote_json(result, args.lang), ensure_ascii=False, indent=2)
     if args.format == "short":
         return 0, short_answer(result, args.lang, catalog)
-    return 0, render_quote(result, args.lang, "text")
+    return 0, text_answer(result, args.lang, catalog)
+
+
+def text_answer(result: QuoteResult, lang: str, catalog: Catalog) -> str:
+    """The full answer; with no notice for the date, the plain statement and then the latest
+    notice's answer, compact and labelled on every line, as the chat gives it."""
+    from dialogs.rendering.reference import PARAGRAPH_BREAK, render_reference
+    from dialogs.views import reference_for
+    from policies.result import Status
+
+    text = render_quote(result, lang, "text")
+    reference = reference_for(catalog, result) if result.status is Status.NO_POLICY else None
+    if reference is None:
+        return text
+    return text + PARAGRAPH_BREAK + render_reference(reference, result, lang, "text")
 
 
 def short_answer(result: QuoteResult, lang: str, catalog: Catalog) -> str:

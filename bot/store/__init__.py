@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.database_url import Database
 from bot.store.base import (
+    CLAIM_SECONDS,
     INBOX_KEEP_SECONDS,
     KEEP,
     Change,
@@ -28,6 +29,7 @@ from bot.store.base import (
 from bot.store.sqlite import SqliteStore
 
 __all__ = [
+    "CLAIM_SECONDS",
     "INBOX_KEEP_SECONDS",
     "KEEP",
     "Change",
@@ -41,12 +43,13 @@ __all__ = [
 ]
 
 
-def connect(database: Database | Path | str) -> Store:
-    """The store for a database (not yet open); a Path or str is a SQLite file."""
+def connect(database: Database | Path | str, *, claim_seconds: float = CLAIM_SECONDS) -> Store:
+    """The store for a database (not yet open); a Path or str is a SQLite file.
+    `claim_seconds`: the lease of this worker's claims (YIBAO_CLAIM_LEASE)."""
     if not isinstance(database, Database):
-        return SqliteStore(database)
+        return SqliteStore(database, claim_seconds=claim_seconds)
     if database.scheme == "sqlite":
-        return SqliteStore(database.path)
+        return SqliteStore(database.path, claim_seconds=claim_seconds)
     from bot.store.postgres import PostgresStore
 
-    return PostgresStore(database.url, where=database.display)
+    return PostgresStore(database.url, where=database.display, claim_seconds=claim_seconds)

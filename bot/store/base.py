@@ -13,6 +13,7 @@ locks). `get` + `put` remain for reads and for writes that do not depend on what
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import secrets
@@ -33,8 +34,9 @@ log = logging.getLogger("bot.store")
 INBOX_KEEP_SECONDS: Final = 2 * 24 * 3600
 
 # A claim on an event or on a conversation's owed messages holds this long at most while its
-# worker lives; a worker that dies (or closes its store) loses its claims at once, since each
-# backend checks that the claim's holder is still there (README "Several workers").
+# worker lives (the lease: a worker that hangs, alive, loses its claims after it;
+# YIBAO_CLAIM_LEASE); a worker that dies (or closes its store) loses its claims at once, since
+# each backend checks that the claim's holder is still there (README "When a worker dies").
 CLAIM_SECONDS: Final = 300.0
 
 # A conversation's stored page (Change.page): what one step said, rendered (an answer with
@@ -129,29 +131,51 @@ def parse_conversation(
 
 
 class Store(ABC):
-    """Async dialog state, inbox and outbox; open it (or `async with`) before use."""
+    """Async dialog state, inbox and outbox; open it (or `async with`) before use.
 
-    # A name for messages: the file, or the server without its password.
-    where: str
-    # Who holds this store's claims, and for how long a claim holds (CLAIM_SECONDS).
-    holder: str
-    claim_seconds: float
+    A backend implements `_open`/`_close` and `is_open`; `open` and `close` here make both
+    idempotent."""
+
+    def __init__(self, where: str, *, claim_seconds: float = CLAIM_SECONDS) -> None:
+        # A name for messages: the file, or the server without its password.
+        self.where = where
+        # Who holds this store's claims, and how long a claim holds (the lease).
+        self.holder = new_holder()
+        self.claim_seconds = claim_seconds
+        self._tokens = itertools.count(1)
+
+    def new_claim_token(self) -> str:
+        """A token for a new claim on owed messages: this store's holder, then a number."""
+        return f"{self.holder}/{next(self._tokens)}"
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    @property
     @abstractmethod
+    def is_open(self) -> bool: ...
+
     async def open(self, *, migrate: bool = True) -> None:
         """Connect and (unless `migrate` is False: `yibao store migrate` reads the version
         first) create the database's schema or migrate it to the current version;
         idempotent. StoreError when the database cannot be used."""
+        if not self.is_open:
+            await self._open(migrate=migrate)
+
+    async def close(self) -> None:
+        """Hand back this store's claims and disconnect; idempotent."""
+        if self.is_open:
+            await self._close()
+
+    @abstractmethod
+    async def _open(self, *, migrate: bool) -> None: ...
+
+    @abstractmethod
+    async def _close(self) -> None: ...
 
     @abstractmethod
     async def migrate(self) -> list[int]:
         """Apply the migrations the database lacks (bot.store.migrations), in order, in one
         transaction; the versions applied."""
-
-    @abstractmethod
-    async def close(self) -> None: ...
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -233,7 +257,6 @@ class Store(ABC):
         when another live claim holds any of them: its worker delivers them and then what
         is owed after them, so one conversation's messages go out in order, once."""
 
-    @abstractmethod
     async def commit(
         self,
         key: str,
@@ -245,7 +268,11 @@ class Store(ABC):
     ) -> list[int]:
         """One step whose change does not depend on the stored state, all or nothing: the
         new state (None: unchanged; `forget`: everything of the conversation deleted), the
-        messages it owes, and its event finished. Returns the outbox ids, in order."""
+        messages it owes, and its event finished. Returns the outbox ids, in order ([]: the
+        event was finished already, by another worker that took it over)."""
+        change = Change(state, owed=owed, forget=forget)
+        ids = await self.apply(key, lambda _: change, event_id=event_id)
+        return ids if ids is not None else []
 
     @abstractmethod
     async def owed(self, key: str | None = None) -> list[Owed]:

@@ -29,7 +29,6 @@ nothing to truncate here.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Final, LiteralString
@@ -48,7 +47,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -86,21 +84,21 @@ _FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND do
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, where: str | None = None) -> None:
+    def __init__(self, url: str, where: str | None = None, *,
+                 claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(where or "(PostgreSQL)", claim_seconds=claim_seconds)
         self.url = url
-        self.where = where or "(PostgreSQL)"
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]] | None
         self._pool = None
         self._alive: psycopg.AsyncConnection[tuple[object, ...]] | None = None
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        if self._pool is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
+
+    async def _open(self, *, migrate: bool) -> None:
         pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
         pool = AsyncConnectionPool(
             self.url, min_size=1, max_size=POOL_SIZE, open=False,
@@ -118,25 +116,25 @@ class PostgresStore(Store):
                 f"SELECT pg_advisory_lock(%s, {_HOLDER_HASH.format('%s')})".encode(),
                 (WORKER_NAMESPACE, self.holder))
         except StoreError:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         except (psycopg.Error, OSError) as err:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise StoreError(_explain(self.where, err)) from err
         except BaseException:
-            await self._close(pool)
+            await self._disconnect(pool)
             raise
         self._pool = pool
 
-    async def close(self) -> None:
+    async def _close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             with contextlib.suppress(psycopg.Error):  # handed back at once, not at expiry
                 async with pool.connection() as db:
                     await _release(db, self.holder)
-            await self._close(pool)
+            await self._disconnect(pool)
 
-    async def _close(
+    async def _disconnect(
         self, pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[object, ...]]]
     ) -> None:
         alive, self._alive = self._alive, None
@@ -301,7 +299,7 @@ class PostgresStore(Store):
         return sorted((int(str(i)), p if isinstance(p, str) else "") for i, p in rows)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         async with self._get_pool().connection() as db:
             # Nothing owed (most calls): no lock, one round trip. A row owed right after this
@@ -324,23 +322,6 @@ class PostgresStore(Store):
                 (claim, now + self.claim_seconds, key),
             )
         return Claim(claim, [Owed(int(str(i)), key, str(p)) for i, p, _ in rows])
-
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        async with self._get_pool().connection() as db, db.transaction():
-            await _lock(db, key)
-            if event_id is not None and await _done(db, event_id):
-                return []  # applied already (a second worker took the event over)
-            return await _write_step(db, key, raw, None, event_id, owed, forget, now)
 
     async def owed(self, key: str | None = None) -> list[Owed]:
         async with self._get_pool().connection() as db:

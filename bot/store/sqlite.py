@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import socket
@@ -71,7 +70,6 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
-    new_holder,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -96,25 +94,24 @@ _OPEN: set[str] = set()
 class SqliteStore(Store):
     """The store in one SQLite file (created, with its folder, when missing)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, claim_seconds: float = CLAIM_SECONDS) -> None:
+        super().__init__(str(path), claim_seconds=claim_seconds)
         self.path = Path(path)
-        self.where = str(self.path)
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None  # the worker thread's
         self._inline: sqlite3.Connection | None = None  # the event loop's
         self._writes = 0
         self._checkpoint: asyncio.Future[None] | None = None
         self._migrate_at_open = True
-        self.holder = new_holder()
-        self.claim_seconds = CLAIM_SECONDS
-        self._tokens = itertools.count(1)
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def open(self, *, migrate: bool = True) -> None:
-        """Open the database (creating file and schema if needed); idempotent."""
-        if self._executor is not None:
-            return
+    @property
+    def is_open(self) -> bool:
+        return self._executor is not None
+
+    async def _open(self, *, migrate: bool) -> None:
+        """Open the database (creating file and schema if needed)."""
         self._migrate_at_open = migrate
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-store")
         try:
@@ -130,9 +127,8 @@ class SqliteStore(Store):
             self._executor = None
             raise
 
-    async def close(self) -> None:
-        if self._executor is None:
-            return
+    async def _close(self) -> None:
+        assert self._executor is not None
         _OPEN.discard(self.holder)
         try:
             if self._inline is not None:
@@ -213,29 +209,11 @@ class SqliteStore(Store):
         return await self._run(lambda db: _claim_unfinished(db, now, holder, until), write=True)
 
     async def claim_owed(self, key: str, token: str | None = None) -> Claim:
-        claim = token or f"{self.holder}/{next(self._tokens)}"
+        claim = token or self.new_claim_token()
         now = time.time()
         until = now + self.claim_seconds
         owed = await self._run(lambda db: _claim_owed(db, key, claim, now, until), write=True)
         return Claim(claim, owed)
-
-    async def commit(
-        self,
-        key: str,
-        state: DialogState | None,
-        *,
-        event_id: int | None,
-        owed: Sequence[str],
-        forget: bool = False,
-    ) -> list[int]:
-        """One step, all or nothing: the new state (None: unchanged; `forget`: everything of
-        the conversation deleted), the messages it owes, and its event finished. Returns the
-        outbox ids of the owed messages, in order."""
-        raw = state.to_json() if state is not None else None
-        now = time.time()
-        return await self._run(
-            lambda db: _commit(db, key, raw, event_id, owed, forget, now), write=True
-        )
 
     async def owed(self, key: str | None = None) -> list[Owed]:
         """Messages still owed (for one conversation, or all), in the order they were owed."""
@@ -538,21 +516,6 @@ def _finish_many(db: sqlite3.Connection, event_ids: list[int]) -> None:
 def _unfinished(db: sqlite3.Connection) -> list[tuple[int, str]]:
     rows = db.execute("SELECT id, payload FROM inbox WHERE done = 0 ORDER BY id").fetchall()
     return [(int(i), p if isinstance(p, str) else "") for i, p in rows]
-
-
-def _commit(
-    db: sqlite3.Connection,
-    key: str,
-    raw: str | None,
-    event_id: int | None,
-    owed: Sequence[str],
-    forget: bool,
-    now: float,
-) -> list[int]:
-    with _transaction(db):
-        if event_id is not None and _done(db, event_id):
-            return []  # applied already (a second worker took the event over)
-        return _write_step(db, key, raw, None, event_id, owed, forget, now)
 
 
 def _done(db: sqlite3.Connection, event_id: int) -> bool:

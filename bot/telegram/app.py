@@ -6,8 +6,10 @@ fairly and each in order (bot.telegram.conversations), handlers for every dialog
 buttons, an error handler, and at start-up the localised command menus.
 
 Polling is `bot.telegram.polling.Poller` (not PTB's Updater, which cannot move past an update it
-fails to parse): `serve_polling` runs it the way `run_polling` runs the Updater. Code that
-drives the Application by hand (the end-to-end tests) uses `start`/`stop` below.
+fails to parse): `serve_polling` runs it the way `run_polling` runs the Updater. The webhook is
+bot.telegram.webhook (not PTB's, which answers Telegram before the update is in the inbox):
+`serve_webhook`. Code that drives the Application by hand (the end-to-end tests) uses
+`start`/`stop` below (or `start_webhook`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, TypeAlias
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -43,11 +46,22 @@ from bot.settings import Settings
 from bot.store import connect
 from bot.telegram.conversations import ConversationUpdateProcessor
 from bot.telegram.handlers import Helpdesk
+from bot.telegram.intake import Intake
 from bot.telegram.polling import Poller
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.request import DeliveryAwareRequest
 from bot.telegram.sender import RetryPolicy
 from bot.telegram.ui_text import command_description
+from bot.telegram.webhook import (
+    MAX_CONNECTIONS as MAX_WEBHOOK_CONNECTIONS,
+)
+from bot.telegram.webhook import (
+    WebhookServer,
+    bind,
+    serve_until_signalled,
+    server_for,
+    webhook_app,
+)
 from dialogs.engine import COMMANDS
 
 log = logging.getLogger("bot.telegram.app")
@@ -102,7 +116,10 @@ def build_application(
     `retry_scale` runs the resend backoff and window on a faster clock (tests only)."""
     timeouts = timeouts or Timeouts()
     quiet_noisy_loggers()  # also when embedded: httpx's INFO line holds the token
-    store = connect(settings.store_database)
+    store = connect(settings.store_database, claim_seconds=settings.claim_lease_seconds)
+    # A dead worker's claims are free at once; a hung one's once its lease ran out: look at
+    # least twice per lease.
+    sweep_seconds = min(SWEEP_SECONDS, settings.claim_lease_seconds / 2)
     counters = Counters()
     retry = RetryPolicy(window=settings.reply_window_seconds)
     if retry_scale != 1.0:
@@ -121,7 +138,7 @@ def build_application(
         # Another worker on the same database may die: what it held (updates received and
         # not finished, messages owed) is taken over here once its claims are free.
         while True:
-            await asyncio.sleep(SWEEP_SECONDS)
+            await asyncio.sleep(sweep_seconds)
             try:
                 await helpdesk.recover(application, at_start=False)
             except Exception as err:  # the store may be busy or failing; next round again
@@ -242,6 +259,66 @@ async def serve_polling(application: BotApplication) -> None:
     finally:
         if application._initialized:  # initialize failed: nothing to stop
             await stop(application, poller)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts (`url`, the public https address), where this worker listens,
+    and the secret Telegram sends with every post."""
+
+    url: str
+    listen: str
+    port: int
+    secret: str = field(repr=False)
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.strip("/")
+
+
+async def start_webhook(application: BotApplication, webhook: Webhook
+                        ) -> tuple[WebhookServer, asyncio.Task[None]]:
+    """initialize, post_init (recovery), start, then listen, then register the webhook with
+    Telegram (so its first post finds the server up); the server and its task."""
+    sock = bind(webhook.listen, webhook.port)  # before anything starts: a port in use is
+    try:                                       # one line (ListenError)
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        helpdesk = helpdesk_of(application)
+        intake = Intake(application, counters=counters_of(application),
+                        receive=helpdesk.received, set_aside=helpdesk.set_aside)
+        server = server_for(webhook_app(intake, webhook.path, webhook.secret))
+        serving = asyncio.create_task(serve_until_signalled(server, sock), name="yibao-webhook")
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        if serving.done():
+            serving.result()  # raises what stopped it
+        try:
+            await application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_WEBHOOK_CONNECTIONS,
+            )
+        except BaseException:
+            server.should_exit = True
+            await serving
+            raise
+    except BaseException:
+        sock.close()
+        raise
+    return server, serving
+
+
+async def serve_webhook(application: BotApplication, webhook: Webhook) -> None:
+    """Take Telegram's posts until SIGINT/SIGTERM (or a rejected token, raised as
+    InvalidToken); then finish what was taken in and stop cleanly."""
+    try:
+        _, serving = await start_webhook(application, webhook)
+        await serving
+    finally:
+        if application._initialized:
+            await stop(application, None)
 
 
 def add_handlers(application: BotApplication, helpdesk: Helpdesk) -> None:

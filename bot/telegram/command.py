@@ -1,7 +1,8 @@
 """`yibao telegram`: run the Telegram bot (long polling by default, or a webhook).
 
 Settings come from the environment (see bot.settings); exit codes: 0 after a clean stop,
-1 when Telegram rejects the token, 2 for missing or malformed settings or options, 3 when
+1 when Telegram rejects the token, 2 for missing or malformed settings or options (or a
+webhook port that cannot be listened on), 3 when
 the state database cannot be used (damaged, locked by another process, not writable).
 """
 
@@ -23,19 +24,26 @@ EXIT_STATE_DB = 3
 DESCRIPTION = """\
 Run the Telegram bot. It long-polls Telegram by default; with --webhook it listens for
 Telegram's HTTPS callbacks instead (put it behind a TLS-terminating proxy that forwards
---webhook-url to --listen:--port).
+--webhook-url to --listen:--port), answering each only once the update is stored, so several
+webhook workers on one PostgreSQL database may share the URL.
 
 environment:
   TELEGRAM_BOT_TOKEN  required: the token from @BotFather
   TELEGRAM_BASE_URL   optional: a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
-  YIBAO_STATE_DB      optional: the SQLite state file (default ./yibao-state.sqlite3)
+  YIBAO_DATABASE_URL  optional: sqlite:///FILE (default ./yibao-state.sqlite3) or
+                      postgresql://USER:PASSWORD@HOST:PORT/DB (several workers)
+  YIBAO_STATE_DB      optional, older: the SQLite state file
   YIBAO_ADMIN_IDS     optional: comma-separated Telegram user ids told about errors
   YIBAO_LOG_LEVEL     optional: DEBUG, INFO (default), WARNING or ERROR
   YIBAO_RETENTION_DAYS optional: conversations untouched this long are deleted (30)
   YIBAO_REPLY_WINDOW  optional: seconds a reply is resent through an outage (60)
+  YIBAO_CLAIM_LEASE   optional: seconds a worker's hold on an update lasts before another
+                      worker may take it over, should the worker hang (300)
+  YIBAO_WEBHOOK_SECRET optional: the default of --secret-token
 
-exit codes: 0 stopped cleanly, 1 token rejected, 2 bad settings or options,
-3 the state database cannot be used (damaged, locked, not writable)
+exit codes: 0 stopped cleanly, 1 token rejected, 2 bad settings or options (or the
+webhook port cannot be listened on), 3 the state database cannot be used (damaged, locked,
+not writable)
 """
 
 
@@ -88,16 +96,15 @@ def _webhook_problems(args: argparse.Namespace, secret: str | None) -> list[str]
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import importlib.util
     import os
-    from urllib.parse import urlparse
 
     from telegram.error import InvalidToken
 
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
     from bot.store import StoreError
-    from bot.telegram.app import ALLOWED_UPDATES, build_application, serve_polling
+    from bot.telegram.app import Webhook, build_application, serve_polling, serve_webhook
+    from bot.telegram.webhook import ListenError
 
     try:
         settings = Settings.from_env()
@@ -107,12 +114,6 @@ def run(args: argparse.Namespace) -> int:
     secret = args.secret_token or os.environ.get("YIBAO_WEBHOOK_SECRET")
     if args.webhook:
         problems = _webhook_problems(args, secret)
-        if importlib.util.find_spec("tornado") is None:
-            # PTB's webhook server is tornado, shipped in its optional "webhooks" extra.
-            problems.append(
-                "webhook mode needs python-telegram-bot's webhooks extra: "
-                "pip install 'python-telegram-bot[webhooks]' (or use polling: omit --webhook)"
-            )
         if problems:
             print("\n".join(f"yibao telegram: {p}" for p in problems), file=sys.stderr)
             return EXIT_BAD_SETTINGS
@@ -128,14 +129,9 @@ def run(args: argparse.Namespace) -> int:
     application = build_application(settings)
     try:
         if args.webhook:
-            application.run_webhook(
-                listen=args.listen,
-                port=args.port,
-                url_path=urlparse(args.webhook_url).path.lstrip("/"),
-                webhook_url=args.webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            assert secret is not None  # _webhook_problems
+            webhook = Webhook(args.webhook_url, args.listen, args.port, secret)
+            asyncio.run(serve_webhook(application, webhook))
         else:
             # Pending updates are kept: messages sent while the bot was down get answers.
             asyncio.run(serve_polling(application))
@@ -149,6 +145,9 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as err:  # went bad between the check and the start
         print(f"yibao telegram: {err}", file=sys.stderr)
         return EXIT_STATE_DB
+    except ListenError as err:
+        print(f"yibao telegram: {err}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     return 0
 
 

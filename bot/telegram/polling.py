@@ -7,8 +7,8 @@ user's id) and nobody was answered. This poller parses update by update: an unre
 is logged once (its update_id and type, nothing of its content), counted and set aside,
 the rest of the batch is served, and the next getUpdates confirms past all of them.
 
-Each batch goes to `receive` (the store's inbox: recorded durably) before it is handed to
-the Application and before the next getUpdates confirms it to Telegram, so an update
+Each batch goes to the store's inbox (bot.telegram.intake: recorded durably) before it is
+handed to the Application and before the next getUpdates confirms it to Telegram, so an update
 Telegram considers delivered is always on disk first (README "Reliability").
 """
 
@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
-from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.health import Counters
+from bot.telegram.intake import JSON, Intake, Receive, numbered
 
 log = logging.getLogger("bot.telegram.polling")
 
@@ -32,16 +32,6 @@ LONG_POLL_SECONDS: Final = 30
 BATCH: Final = 100  # Telegram's maximum per getUpdates
 BACKOFF_FIRST: Final = 0.25
 BACKOFF_MAX: Final = 5.0
-
-JSON = dict[str, Any]
-# (update_id, raw update) in; the ids not seen before out (see StateStore.receive).
-Receive = Callable[[Sequence[tuple[int, JSON]]], Awaitable[set[int]]]
-
-
-def kind_of(raw: JSON) -> str:
-    """The update's type ("message", "callback_query", ...): its first key besides the id."""
-    return next((key for key in raw if key != "update_id"), "empty")
-
 
 class Poller:
     def __init__(
@@ -56,9 +46,8 @@ class Poller:
     ) -> None:
         self.application = application
         self.allowed_updates = allowed_updates
-        self.counters = counters
-        self.receive = receive
-        self.set_aside = set_aside
+        self.intake = Intake(application, counters=counters, receive=receive,
+                             set_aside=set_aside)
         self.timeout = timeout
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -126,29 +115,13 @@ class Poller:
 
     async def serve(self, batch: list[JSON]) -> None:
         """Record, parse and queue one batch; the offset moves past every update in it."""
-        numbered = [(item["update_id"], item) for item in batch
-                    if isinstance(item.get("update_id"), int)]
-        if not numbered:
+        updates = numbered(batch)
+        if not updates:
             return
-        fresh = ({u for u, _ in numbered} if self.receive is None
-                 else await self.receive(numbered))
+        fresh = await self.intake.record(updates)
         # Only once they are recorded: the next getUpdates confirms them to Telegram.
-        self.offset = max(update_id for update_id, _ in numbered) + 1
-        for update_id, raw in numbered:
-            if update_id not in fresh:
-                self.counters.replayed_updates += 1
-                continue
-            try:
-                update = Update.de_json(raw, self.application.bot)
-            except Exception as err:
-                self.counters.unreadable_updates += 1
-                # Never the content: it holds the user's id and words.
-                log.warning("update %s (%s) could not be read (%s); set aside",
-                            update_id, kind_of(raw), type(err).__name__)
-                if self.set_aside is not None:
-                    await self.set_aside(update_id)
-                continue
-            await self.application.update_queue.put(update)
+        self.offset = max(update_id for update_id, _ in updates) + 1
+        await self.intake.queue(updates, fresh)
 
 
 def _seconds(value: object) -> float:

@@ -45,8 +45,8 @@ class Detail:
     all_contacts: bool = True  # False: only the last contact, the national 12393 hotline
 
 
-# The last level exists for replies that embed an answer beside other text (the dialog's
-# reference answer under a no-policy answer, which already lists the contacts).
+# The last level keeps only 12393 of the contacts: for an answer embedded beside other text
+# that already names whom to call.
 LEVELS: Final = (
     Detail(quotes=True, registration_quotes=True),
     Detail(quotes=False, registration_quotes=True),

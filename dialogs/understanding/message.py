@@ -70,6 +70,12 @@ _LAPSE_NEAR = re.compile(
     re.IGNORECASE,
 )
 _REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
+# "不补缴", "no back-payment": the back-payment question answered with no count (0 years).
+_NO_REPAIR = re.compile(
+    r"(不(打算|准备|想)?(补缴|补交)|没有?(补缴|补交)|无需?(补缴|补交)|"
+    r"\bno back-?pay(ment)?\b|\bnot back-?pay|\bwon'?t back-?pay|\bwithout back-?pay)",
+    re.IGNORECASE,
+)
 _INSURED_YES = re.compile(
     r"(去年(也|有|已经|已經)?(交|缴|繳|参保|參保)了?|一直(在)?(交|缴|繳)|连续|連續|"
     r"insured last year|continuous)",
@@ -280,6 +286,8 @@ def _history(text: str, facts: MessageFacts) -> None:
             if _LAPSE_NEAR.search(context):
                 facts.lapsed_years = count
                 break
+    if facts.repaid_years is None and _NO_REPAIR.search(text):
+        facts.repaid_years = 0
     if facts.lapsed_years or _INSURED_NO.search(text):
         facts.insured_last_year = False
     elif _INSURED_YES.search(text):

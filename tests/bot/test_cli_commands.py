@@ -65,19 +65,20 @@ def test_telegram_webhook_needs_https_url_and_secret(
     assert "https://" in err and "--secret-token" in err
 
 
-def test_telegram_webhook_without_tornado_says_which_extra(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_telegram_webhook_on_a_port_in_use_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import importlib.util
+    import socket
 
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "tornado" else real_find_spec(name, *a),
-    )
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfakefakefakefakefakefakefakefake")
-    args = ["telegram", "--webhook", "--webhook-url", "https://example.org/hook",
-            "--secret-token", "s3cret"]
-    assert main(args) == 2
-    assert "python-telegram-bot[webhooks]" in capsys.readouterr().err
+    monkeypatch.delenv("YIBAO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("YIBAO_STATE_DB", str(tmp_path / "state.sqlite3"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        args = ["telegram", "--webhook", "--webhook-url", "https://example.org/hook",
+                "--secret-token", "s3cret", "--listen", "127.0.0.1", "--port", port]
+        assert main(args) == 2  # before Telegram is contacted
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err

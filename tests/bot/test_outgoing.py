@@ -76,36 +76,64 @@ def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
     assert keyboard(3, [], "en", plain_text_button=False) is None
 
 
-def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_labelled(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """昌图 orphan, lapsed two years, in English, on a date no notice governs: when the warning
-    and the reference answer do not fit one message, the bot sends two; nothing is cut from
-    the reference for the warning's sake. Since the answer lists only the contacts it concerns
-    this reply fits 4096 characters, so the test lowers the limit to just above the reference's
-    own length: the split path is the real one, on a real answer."""
+def test_a_no_notice_answer_is_one_message_with_the_warning_first_and_every_line_labelled() -> None:
+    """昌图 特困人员, lapsed two years, in English, no notice for the date: the warning, then
+    the compact reference (issue 10 §4; the whole answer again took a second message), in one
+    message with the buttons; every reference line labelled."""
     today = date(2026, 11, 25)
     state = DialogState(lang="en")
     state, _ = step(state, Command(name="start", arg="changtu", today=today))
-    for option in ("i:orphan", "i:done", "c:history", "h:no", "y:2", "p:0", "d:today"):
+    for option in ("i:tekun", "i:done", "c:history", "h:no", "y:2", "p:0", "d:today"):
         state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
     [answer] = replies
     assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
+    [rendered] = render_step(replies)
+    [message] = rendered.messages
+    assert message.keyboard is not None and len(message.text) <= 4096
+    parse_html(message.text)
+    text = html_to_text(message.text)
+    assert text.startswith("昌图县") and "No notice on file governs" in text.split("\n")[1]
+    label = "[2025 rules, reference only]"
+    _, _, reference = text.partition("These are not this year's rules.")
+    later = [line for line in reference.splitlines() if line.strip()]
+    assert later and all(line.startswith(label) for line in later)
+    # the reference is what it renders as a reply of its own
     [alone] = render(answer.model_copy(update={"blocks": answer.blocks[1:]})).messages
+    assert alone.text in message.text
+
+
+def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_labelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """昌图 特困人员, lapsed two years, in English, no notice for the date: when the warning
+    and the reference answer do not fit one message, the bot sends several, the keyboard on
+    the last; no line is cut or dropped. The real reply fits 4096 characters (issue 10 §4: a
+    compact reference), so the test lowers the limit to just under the whole reply's length:
+    the split path is the real one, on a real answer."""
+    today = date(2026, 11, 25)
+    state = DialogState(lang="en")
+    state, _ = step(state, Command(name="start", arg="changtu", today=today))
+    for option in ("i:tekun", "i:done", "c:history", "h:no", "y:2", "p:0", "d:today"):
+        state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
+    [answer] = replies
+    assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
     [whole] = render(answer).messages
-    limit = len(alone.text) + 16
-    assert limit < len(whole.text), "the reference alone must fit where the whole does not"
+    limit = len(whole.text) - 1  # the whole no longer fits: the real split path, on a real answer
     monkeypatch.setattr(outgoing, "split_message", partial(split_message, limit=limit))
     messages = render(answer).messages
-    assert len(messages) == 2
-    assert [m.keyboard is not None for m in messages] == [False, True]
+    assert len(messages) >= 2
+    assert [m.keyboard is not None for m in messages] == [False] * (len(messages) - 1) + [True]
     for message in messages:
         assert len(message.text) <= limit
         parse_html(message.text)
     first = html_to_text(messages[0].text)
     assert first.startswith("昌图县") and "No notice on file governs" in first.split("\n")[1]
+    shown = "\n".join(html_to_text(m.text) for m in messages)
+    _, _, reference = shown.partition("These are not this year's rules.")
     label = "[2025 rules, reference only]"
-    later = [line for line in html_to_text(messages[1].text).splitlines() if line.strip()]
+    later = [line for line in reference.splitlines() if line.strip()]
     assert later and all(line.startswith(label) for line in later)
-    # the reference is what it renders as a reply of its own: no detail was dropped
-    assert alone.text in "\n\n".join(m.text for m in messages)
+    # nothing was dropped: every line of the whole reply is in one of the messages
+    assert [line for line in html_to_text(whole.text).splitlines() if line.strip()] == [
+        line for line in shown.splitlines() if line.strip()
+    ]

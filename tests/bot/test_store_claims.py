@@ -69,8 +69,8 @@ async def test_owed_messages_go_out_through_one_worker_in_order(database: Databa
 
 
 async def test_an_expired_claim_holds_nothing(database: Database) -> None:
-    async with connect(database) as first, connect(database) as second:
-        first.claim_seconds = 0.2
+    # the lease is YIBAO_CLAIM_LEASE (bot.settings), given to the store by the adapter
+    async with connect(database, claim_seconds=0.2) as first, connect(database) as second:
         await first.commit("k", None, event_id=None, owed=["m1"])
         await first.receive([(3, "{}")])
         assert (await first.claim_owed("k")).owed

@@ -119,6 +119,23 @@ def test_free_text_history() -> None:
     assert state.stage is Stage.ANSWER
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "断保两年，不补缴，今天交",
+        "斷保兩年，不補繳，今天交",
+        "lapsed 2 years, no back-payment, pay today",
+    ],
+)
+def test_free_text_no_back_payment_is_zero_years(said: str) -> None:
+    """"不补缴" answers the back-payment question as 0 years; the bot asked it again."""
+    state = _start(region="kezuohouqi")
+    state, _ = _tap(state, "i:none")
+    state, _ = _say(state, said)
+    assert state.lapsed_years == 2 and state.repaid_years == 0
+    assert state.stage is Stage.ANSWER
+
+
 def test_back_goes_one_step() -> None:
     state = _start(region="changtu")
     state, _ = _tap(state, "i:none")

@@ -14,6 +14,11 @@ What is counted, per run:
   acknowledged;
 * duplicated: messages beyond what an update owes (or to a chat with nothing open), and
   acknowledgements sent twice;
+* with a worker killed, the window (tests/e2e/crash_world.py): the owed messages still in the
+  outbox at the kill that the fake had already delivered (sent, the worker killed before it
+  recorded them), which the worker taking over sends again; and the updates received and
+  not finished at the kill, whose button acknowledgement the worker taking over tries again
+  (Telegram refuses a second answer to one query, so the person sees nothing of it);
 * wrong: conversations whose stored state differs from the state a single worker reaches
   (tests/multiworker/expected.py) — a stage reset, a step applied on an old state, a step
   applied twice or not at all.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -32,8 +38,12 @@ import aiohttp
 from benchmarks.expected import expected_messages
 from benchmarks.scenarios import Script, scripts
 from benchmarks.world import BenchApi, Driver, User
+from bot import database_url
 from bot.clock import today_in_china
+from bot.store import connect
 from bot.telegram.conversations import conversation_key
+from bot.telegram.outgoing import Delivery
+from tests.e2e.crash_world import visible
 from tests.multiworker.dispatcher import AlternatingDispatcher, DispatchStats, Upstream
 from tests.multiworker.expected import telegram_final_state
 from tests.multiworker.stored import stored_states
@@ -61,6 +71,10 @@ class WebhookApi(BenchApi):
         super().__init__(token)
         self.deliver_to = ""
         self.replies = 0  # messages sent or edited by the bot
+        # chat id -> how many messages repeated the text of one the chat already had (a
+        # message sent again: the window, when a worker was killed)
+        self.repeats: Counter[int] = Counter()
+        self._texts: dict[int, set[str]] = {}
         self.deliveries = 0  # webhook posts, retries included
         self.refused_posts = 0  # webhook posts answered other than 2xx (then retried)
         self._session: aiohttp.ClientSession | None = None
@@ -107,6 +121,11 @@ class WebhookApi(BenchApi):
 
     def _replied(self, message: JSON) -> None:
         self.replies += 1
+        chat, text = message["chat"]["id"], str(message.get("text", ""))
+        seen = self._texts.setdefault(chat, set())
+        if text in seen:
+            self.repeats[chat] += 1
+        seen.add(text)
         super()._replied(message)
 
 
@@ -133,8 +152,14 @@ class TelegramReport:
     updates: int = 0
     answered: int = 0
     lost: int = 0
-    duplicated: int = 0
+    duplicated: int = 0  # stray_messages + extra_acknowledgements
+    stray_messages: int = 0
+    extra_acknowledgements: int = 0  # answerCallbackQuery tried again (Telegram refuses it)
+    window: int = 0  # at the kill: owed messages already delivered (see the docstring)
+    unfinished_at_kill: int = 0
     wrong: list[str] = field(default_factory=list)  # "chat id script/lang: what differs"
+    wrong_chats: set[int] = field(default_factory=set)
+    repeated_chats: set[int] = field(default_factory=set)  # got a message a second time
     seconds: float = 0.0
     updates_per_second: float = 0.0
     killed: str | None = None
@@ -147,9 +172,13 @@ class TelegramReport:
         return (f"{self.workers} workers, {self.conversations} conversations, "
                 f"{self.updates} updates in {self.seconds:.1f} s: lost {self.lost}, "
                 f"duplicated {self.duplicated}, wrong state {len(self.wrong)}; "
-                f"killed {self.killed}; dispatch {dict(self.dispatch.forwarded)}, "
+                f"killed {self.killed} (window {self.window}, unfinished "
+                f"{self.unfinished_at_kill}, messages again {self.stray_messages}, "
+                f"acknowledgements again {self.extra_acknowledgements}); "
+                f"dispatch {dict(self.dispatch.forwarded)}, "
                 f"passed over {self.dispatch.passed_over}, 502 {self.dispatch.bad_gateway}; "
-                f"webhook posts refused {self.refused_posts}\n"
+                f"webhook posts refused {self.refused_posts}; chats that got a message "
+                f"twice {sorted(self.repeated_chats)}\n"
                 + "\n".join(self.wrong[:10] + self.losses[:5] + self.errors_in_logs[:10]))
 
 
@@ -200,7 +229,7 @@ async def run_telegram(
             killer = None
             if kill_after is not None:
                 killer = asyncio.ensure_future(
-                    _kill_when(api, processes[0], kill_after * total_replies))
+                    _kill_when(api, processes[0], kill_after * total_replies, backend, report))
             started = time.perf_counter()
             result = await driver.phase(users)
             report.seconds = time.perf_counter() - started
@@ -214,9 +243,11 @@ async def run_telegram(
         report.answered = result.answered
         report.updates_per_second = result.answered / report.seconds if report.seconds else 0
         report.lost = result.lost + unanswered
+        report.stray_messages, report.extra_acknowledgements = driver.strays, extra
         report.duplicated = driver.strays + extra
         report.losses = result.losses
         report.refused_posts = api.refused_posts
+        report.repeated_chats = {chat for chat, n in api.repeats.items() if n}
         today = today_in_china()
         keys = [conversation_key(u.chat_id, "private", u.chat_id) for u in users]
         stored = await stored_states(backend, keys)
@@ -225,6 +256,7 @@ async def run_telegram(
             got = stored.get(key)
             if got != want:
                 astray = driver.astray.get(user.chat_id)
+                report.wrong_chats.add(user.chat_id)
                 report.wrong.append(f"{user.chat_id} {user.scripts[0].name}/"
                                     f"{user.scripts[0].lang}: {_differences(got, want)}"
                                     + (f"; went astray: {astray}" if astray else ""))
@@ -236,7 +268,19 @@ async def run_telegram(
     return report
 
 
-async def _kill_when(api: WebhookApi, worker: Worker, replies: float) -> None:
+async def _kill_when(api: WebhookApi, worker: Worker, replies: float, backend: Backend,
+                     report: TelegramReport) -> None:
     while api.replies < replies:
         await asyncio.sleep(0.005)
     worker.kill()
+    # At once: the others take the dead worker's work over within SWEEP_SECONDS.
+    async with connect(database_url.parse(backend.url)) as store:
+        owed = await store.owed()
+        report.unfinished_at_kill = len(await store.unfinished())
+    report.window = sum(1 for entry in owed if _delivered_already(api, entry.payload))
+
+
+def _delivered_already(api: WebhookApi, payload: str) -> bool:
+    delivery = Delivery.from_json(payload)
+    text = visible(delivery.message.text, delivery.message.html)
+    return any(m.get("text", "") == text for m in api.sent_messages(delivery.chat_id))

@@ -3,7 +3,8 @@
 Each worker is its own process, started as an operator would (the `yibao` command's code,
 `python -m bot …`), on the database the `Backend` names, listening on its own port on
 127.0.0.1. `kill()` is `kill -9`: no shutdown code runs, whatever the worker held in memory
-is gone, and what it had committed is all that is left.
+is gone, and what it had committed is all that is left. The log and the stop are the
+benchmarks' (benchmarks.processes.LoggedProcess).
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from typing import Final
 
 import aiohttp
 
-ROOT: Final = Path(__file__).resolve().parents[2]
+from benchmarks.processes import ROOT, STARTUP_TIMEOUT, LoggedProcess
+
 TOKEN: Final = "123456:AAMultiWorkerTokenNotReal_0123456789ab"
 SECRET: Final = "multiworker-secret_1"
 WEBHOOK_PATH: Final = "hook"
-STARTUP_TIMEOUT: Final = 60.0
 # The web's per-client limit would refuse a test that is one client behind one proxy.
 UNLIMITED_RATE: Final = "1000000/1000000"
 
@@ -56,7 +57,9 @@ def free_port() -> int:
         return port
 
 
-class Worker:
+class Worker(LoggedProcess):
+    process: subprocess.Popen[bytes]
+
     def __init__(self, name: str, command: list[str], env: dict[str, str], port: int,
                  log_path: Path) -> None:
         self.name = name
@@ -106,25 +109,7 @@ class Worker:
 
     async def stop(self) -> int:
         """SIGTERM (what systemd and docker send), then SIGKILL after 20 s."""
-        if self.alive:
-            self.process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            while self.alive and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            self.kill()
-        return self.process.returncode
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def errors_in_log(self) -> list[str]:
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return [line for line in text.splitlines()
-                if " ERROR " in line or " CRITICAL " in line or "Traceback" in line]
+        return await self.stop_with(signal.SIGTERM)
 
 
 def _base_env(backend: Backend) -> dict[str, str]:
