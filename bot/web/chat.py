@@ -243,6 +243,15 @@ class Chat:
         today = self.today()
         client_lang = accept_language(request.headers.get("accept-language"))
         asked_lang = _lang_param(request)
+        if not new_cookie and region is None:
+            # where a post's redirect leads (or its reload): one read, without the lock or a
+            # write, as the stored page is what that step said about the stored state (they
+            # are written together); anything else steps, under the lock, below
+            stored = await self.store.get(key)
+            if stored.state != DialogState() and asked_lang in (None, language(stored.state)):
+                page = load(stored.page)
+                if page is not None:
+                    return self._page(sid, stored.state, page)
         state, replies = DialogState(), list[Reply]()
         shown: StepPage | None = None
 

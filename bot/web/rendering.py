@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import jinja2
 from markupsafe import Markup, escape
@@ -33,8 +33,9 @@ PARAGRAPH_BREAK: Final = "\n\n"
 HTML_LANG: Final[dict[str, str]] = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
 
 
-@dataclass(frozen=True)
-class Button:
+class Button(NamedTuple):
+    # a tuple: a question has up to 28 and a page's are built on every request (a frozen
+    # dataclass's __init__ was most of reading a stored page back)
     option: str
     label: str
 

@@ -210,10 +210,12 @@ class AccessLog:
         try:
             await self.app(scope, receive, recording)
         finally:
-            log.info(
-                "%s %s %d %.1fms",
-                scope.get("method", "-"),
-                scope.get("path", "")[:120],
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            if log.isEnabledFor(logging.INFO):
+                # the record made directly: Logger.info would first walk the stack for the
+                # caller's file and line, which no line of ours prints (~10 % of a line's cost)
+                log.handle(log.makeRecord(
+                    log.name, logging.INFO, __file__, 0, "%s %s %d %.1fms",
+                    (scope.get("method", "-"), scope.get("path", "")[:120], status,
+                     (time.perf_counter() - started) * 1000),
+                    None,
+                ))

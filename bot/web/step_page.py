@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from bot.store.base import PAGE_LIMIT
-from bot.web.rendering import Button, WebReply, buttons_html
+from bot.web.rendering import Button, WebReply
 
 log = logging.getLogger("bot.web.chat")
 
-_VERSION = 1  # of the payload's layout; another is treated as none
+_VERSION = 2  # of the payload's layout; another is treated as none (1: buttons rebuilt)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def dump(page: StepPage) -> str | None:
             "notice": page.notice,
             "replies": [
                 [r.kind, str(r.html), [[[b.option, b.label] for b in row] for row in r.rows],
-                 r.columns, r.seq, r.plain]
+                 str(r.buttons_html), r.columns, r.seq, r.plain]
                 for r in page.replies
             ],
         },
@@ -66,22 +66,25 @@ def load(raw: str | None) -> StepPage | None:
         if data["v"] != _VERSION:
             return None
         replies = []
-        for kind, html, rows, columns, seq, plain in data["replies"]:
-            pairs = tuple(tuple((str(option), str(label)) for option, label in row)
-                          for row in rows)
+        for kind, html, rows, buttons, columns, seq, plain in data["replies"]:
+            if not (isinstance(kind, str) and isinstance(html, str) and isinstance(buttons, str)
+                    and isinstance(rows, list) and (plain is None or isinstance(plain, str))):
+                raise TypeError("a reply's fields")
             replies.append(WebReply(
-                kind=str(kind),
-                html=Markup(str(html)),  # rendered and escaped by this adapter, then stored
-                rows=[[Button(option, label) for option, label in row] for row in pairs],
-                buttons_html=buttons_html(pairs),
+                kind=kind,
+                # rendered and escaped by this adapter (rendering.render_web), then stored
+                html=Markup(html),
+                rows=[[Button(option, label) for option, label in row] for row in rows],
+                buttons_html=Markup(buttons),
                 columns=int(columns),
                 seq=int(seq),
-                plain=None if plain is None else str(plain),
+                plain=plain,
                 full_plain=None,
             ))
-        notice = data["notice"]
-        return StepPage(lang=str(data["lang"]), notice=None if notice is None else str(notice),
-                        replies=replies)
+        lang, notice = data["lang"], data["notice"]
+        if not isinstance(lang, str) or not (notice is None or isinstance(notice, str)):
+            raise TypeError("the page's fields")
+        return StepPage(lang=lang, notice=notice, replies=replies)
     except (ValueError, TypeError, KeyError) as err:
         log.warning("a stored chat page is unreadable (%s); asking the question again",
                     type(err).__name__)

@@ -10,12 +10,27 @@ same way.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.multiworker.conftest import BACKENDS, make_backend
-from tests.multiworker.telegram_world import TelegramReport, run_telegram
+from tests.multiworker.telegram_world import TelegramReport, WebhookApi, run_telegram
+from tests.multiworker.workers import (
+    ROOT,
+    TOKEN,
+    Backend,
+    Worker,
+    start_telegram_workers,
+    stop_all,
+)
 
 CONVERSATIONS = 30
 # Seconds a user waits for a reply before it counts as lost. A passing run ends when the last
@@ -97,3 +112,62 @@ async def test_a_webhook_worker_killed_mid_run_leaves_its_work_to_the_others(
                                 timeout=REPLY_TIMEOUT)
     assert report.killed == "telegram-1"
     _check(report, killed=True)
+
+
+
+LEASE = 3.0  # YIBAO_CLAIM_LEASE for the hung-worker case (the default is 300 s)
+HUNG_CHAT = 77_001
+
+
+def _start(chat: int, *, update_id: int) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": int(time.time()),
+            "chat": {"id": chat, "type": "private", "first_name": "Test"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Test", "language_code": "en"},
+            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+async def test_an_update_held_by_a_hung_worker_is_taken_over_once_its_lease_runs_out(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # PostgreSQL: a process stopped with SIGSTOP keeps its connection, so the database sees
+    # it alive and its claims hold; only the lease ends them. The healthy worker runs first,
+    # looking for others' work every LEASE / 2 seconds, so a takeover that ignored the
+    # holder being alive would come before the lease is out.
+    backend = Backend("postgresql", postgres_url)
+    api = WebhookApi(TOKEN)
+    await api.start()
+    api.add_chat(HUNG_CHAT, language_code="en")
+    workers: list[Worker] = []
+    hung: subprocess.Popen[str] | None = None
+    try:
+        workers = await start_telegram_workers(
+            1, backend, api.base_url, tmp_path,
+            {"YIBAO_CLAIM_LEASE": str(LEASE), "YIBAO_REPLY_WINDOW": "2"})
+        update = json.dumps(_start(HUNG_CHAT, update_id=9001))
+        hung = subprocess.Popen(
+            [sys.executable, "-m", "tests.multiworker.hung_worker", postgres_url, str(LEASE),
+             update], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE, text=True,
+        )
+        assert hung.stdout is not None
+        claimed_at = float(await asyncio.to_thread(hung.stdout.readline))
+        hung.send_signal(signal.SIGSTOP)
+        await api.wait_for(lambda a: bool(a.sent_messages(HUNG_CHAT)), timeout=LEASE + 12)
+        # not before the lease ran out (the hung worker is alive all along) ...
+        assert time.time() >= claimed_at + LEASE
+        # ... and answered once: the hung worker never got to it
+        await asyncio.sleep(0.5)
+        assert len(api.sent_messages(HUNG_CHAT)) == 1
+        assert "taken over from a worker that stopped: 1 update(s)" in workers[0].log_tail()
+    finally:
+        if hung is not None:
+            hung.send_signal(signal.SIGCONT)
+            hung.kill()
+            hung.wait(timeout=10)
+        await stop_all(workers)
+        await api.close()

@@ -119,13 +119,15 @@ def _base_env(backend: Backend) -> dict[str, str]:
 
 
 async def start_telegram_workers(
-    count: int, backend: Backend, bot_api_url: str, workdir: Path
+    count: int, backend: Backend, bot_api_url: str, workdir: Path,
+    settings: dict[str, str] | None = None,
 ) -> list[Worker]:
-    """`count` webhook workers of one bot (same token, same secret) on one store. The
-    overall 30 messages/s cap is lifted (as in the benchmark: the load would otherwise
-    measure the limiter); everything else is `yibao telegram --webhook`."""
+    """`count` webhook workers of one bot (same token, same secret) on one store, with
+    `settings` (environment variables) besides. The overall 30 messages/s cap is lifted (as
+    in the benchmark: the load would otherwise measure the limiter); everything else is
+    `yibao telegram --webhook`."""
     env = {**_base_env(backend), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": bot_api_url,
-           "YIBAO_WEBHOOK_SECRET": SECRET}
+           "YIBAO_WEBHOOK_SECRET": SECRET, **(settings or {})}
     workers = []
     for number in range(1, count + 1):
         port = free_port()
