@@ -29,7 +29,14 @@ _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 
 
 class DatabaseUrlError(ValueError):
-    """The URL cannot be used; the message says why and what is accepted."""
+    """The URL cannot be used; the message says why and what is accepted (English, for logs
+    and settings errors); `kind` and `text` let a command say the same in the user's language
+    (dialogs/templates/cli/store.j2)."""
+
+    def __init__(self, message: str, kind: str, text: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -64,18 +71,24 @@ def parse(url: str) -> Database:
         raise DatabaseUrlError(
             f"{URL_VARIABLE}={text!r}: the scheme must be one of {', '.join(SCHEMES)} "
             "(e.g. sqlite:///yibao-state.sqlite3, sqlite:////var/lib/yibao/state.sqlite3 or "
-            "postgresql://yibao@127.0.0.1:5432/yibao)"
+            "postgresql://yibao@127.0.0.1:5432/yibao)",
+            "scheme",
+            text,
         )
     if parts.netloc or not text.startswith("sqlite:///"):
         raise DatabaseUrlError(
             f"{URL_VARIABLE}={text!r}: a SQLite URL has no host; write sqlite:///FILE "
-            "(three slashes, then the path; an absolute path starts with a fourth)"
+            "(three slashes, then the path; an absolute path starts with a fourth)",
+            "sqlite_host",
+            text,
         )
     if parts.query or parts.fragment:
-        raise DatabaseUrlError(f"{URL_VARIABLE}={text!r}: options (?…, #…) are not supported")
+        raise DatabaseUrlError(
+            f"{URL_VARIABLE}={text!r}: options (?…, #…) are not supported", "options", text
+        )
     path = unquote(parts.path[1:])  # drop the slash that ends "sqlite://"
     if not path or path.endswith("/"):
-        raise DatabaseUrlError(f"{URL_VARIABLE}={text!r}: the URL names no file")
+        raise DatabaseUrlError(f"{URL_VARIABLE}={text!r}: the URL names no file", "no_file", text)
     return Database(scheme=parts.scheme, path=Path(path))
 
 
@@ -86,12 +99,14 @@ def _postgres(text: str) -> Database:
     except ValueError:
         raise DatabaseUrlError(
             f"{URL_VARIABLE}: the port in the PostgreSQL URL is not a number "
-            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
+            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE)",
+            "postgres_port",
         ) from None
     if not parts.netloc and not parts.path.strip("/") and not parts.query:
         raise DatabaseUrlError(
             f"{URL_VARIABLE}: the PostgreSQL URL names no server and no database "
-            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
+            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE)",
+            "postgres_empty",
         )
     return Database(scheme="postgresql", url=text)
 

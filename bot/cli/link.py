@@ -60,7 +60,7 @@ def register(subparsers: Subparsers) -> None:
         "--lang",
         choices=LANGUAGES,
         default="zh_Hans",
-        help="language of error messages (default zh_Hans)",
+        help="language of the messages (default zh_Hans)",
     )
     parser.set_defaults(handler=run)
 
@@ -80,17 +80,19 @@ def web_link(base: str, slug: str) -> str:
     return f"{base.rstrip('/')}/r/{slug}"
 
 
-def _web_link(base: str, slug: str, out: Path | None) -> int:
+def _web_link(base: str, slug: str, out: Path | None, lang: str) -> int:
+    from dialogs.rendering import render_template
+
     try:
         link = web_link(base.strip(), slug)
     except ValueError:
-        print(f"yibao link: --web-base must be an http(s) URL such as https://yibao.example.cn "
-              f"(got {base!r})", file=sys.stderr)
+        print(render_template("cli/link_bad_web_base.j2", lang, "text", text=base),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     out = out or Path(f"yibao-{slug}-web.png")
     write_qr(link, out)
     print(link)
-    print(f"QR code: {out}", file=sys.stderr)
+    print(render_template("cli/link_written.j2", lang, "text", path=str(out)), file=sys.stderr)
     return 0
 
 
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
     if args.web_base:
-        return _web_link(args.web_base, slug, args.out)
+        return _web_link(args.web_base, slug, args.out, args.lang)
 
     username = (
         args.bot_username

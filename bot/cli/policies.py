@@ -47,13 +47,32 @@ example:
 
 
 def _year(text: str) -> int:
+    from bot.cli.language import checking_message
+
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            checking_message("cli/bad_value.j2", kind="year", text=text)
+        ) from None
     if not MIN_YEAR <= value <= MAX_YEAR:
-        raise argparse.ArgumentTypeError(f"must be between {MIN_YEAR} and {MAX_YEAR}: {value}")
+        raise argparse.ArgumentTypeError(
+            checking_message(
+                "cli/bad_value.j2", kind="out_of_range", text=value, low=MIN_YEAR, high=MAX_YEAR
+            )
+        )
     return value
+
+
+def _lang_argument(parser: argparse.ArgumentParser) -> None:
+    from dialogs.rendering import LANGUAGES
+
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="zh_Hans",
+        help="language of the messages (default zh_Hans)",
+    )
 
 
 def _policies_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -66,8 +85,6 @@ def _policies_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Subparsers) -> None:
-    from dialogs.rendering import LANGUAGES
-
     parser = subparsers.add_parser(
         "policies",
         help="work with the policy data files",
@@ -82,11 +99,13 @@ def register(subparsers: Subparsers) -> None:
             "checks (quotes verbatim in the notice, windows ordered, subsidies within the "
             "standard, identities registered), and name for each draft (a file started by "
             "`yibao policies new`) what it still lacks: placeholders, entries to review, "
-            "missing standard or windows, clauses never cited. Prints 'ok: N files' and exits "
-            "0, or prints each problem as 'file: field: what to do' and exits 1."
+            "missing standard or windows, clauses never cited. Prints how many files are "
+            "sound and exits 0, or prints each problem as 'file: field: what to do' and "
+            "exits 1."
         ),
     )
     _policies_dir_argument(check)
+    _lang_argument(check)
     check.set_defaults(handler=run_check)
     new = actions.add_parser(
         "new",
@@ -100,12 +119,7 @@ def register(subparsers: Subparsers) -> None:
     new.add_argument(
         "--notice", required=True, type=Path, metavar="FILE", help="the notice as UTF-8 text"
     )
-    new.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default="zh_Hans",
-        help="language of the messages (default zh_Hans)",
-    )
+    _lang_argument(new)
     _policies_dir_argument(new)
     new.set_defaults(handler=run_new)
 
@@ -129,7 +143,7 @@ def run_check(args: argparse.Namespace) -> int:
     print(
         render_template(
             "cli/policies_check.j2",
-            "en",
+            args.lang,
             "text",
             problems=problems,
             files=len(policy_files(data_dir)),

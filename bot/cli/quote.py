@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot.cli.language import checking_message, follows_its_lang
 from dialogs.rendering import LANGUAGES, render_note, render_quote, render_template
 from dialogs.rendering.notes import completed
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 EXIT_BAD_INPUT = 2  # argparse's own code for usage errors; ours match it
 ORDINARY = "ordinary"  # the engine's code for "no special identity"
 MAX_YEARS = 80  # QuoteRequest bounds lapsed/repaid years to 0..80
+BAD_VALUE = "cli/bad_value.j2"
 
 DESCRIPTION = """\
 Answer one payment question from the county notice that governs the payment date: amount
@@ -64,16 +66,20 @@ def _years(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            checking_message(BAD_VALUE, kind="whole_number", text=text)
+        ) from None
     if not 0 <= value <= MAX_YEARS:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_YEARS}: {value}")
+        raise argparse.ArgumentTypeError(
+            checking_message(BAD_VALUE, kind="out_of_range", text=value, low=0, high=MAX_YEARS)
+        )
     return value
 
 
 def _insurance_year(text: str) -> int:
     """A four-digit year (argparse reports anything else and exits 2)."""
     if len(text) != len("YYYY") or not text.isdigit():
-        raise argparse.ArgumentTypeError(f"not a year (YYYY): {text!r}")
+        raise argparse.ArgumentTypeError(checking_message(BAD_VALUE, kind="year", text=text))
     return int(text)
 
 
@@ -85,6 +91,7 @@ def register(subparsers: Subparsers) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    follows_its_lang(parser)  # its usage errors are the web API's too
     parser.add_argument("--region", required=True, metavar="REGION", help="the region")
     parser.add_argument(
         "--identity",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from bot.database_url import Database
@@ -24,6 +24,8 @@ EXIT_STATE_DB: Final = 3
 
 
 def register(subparsers: Subparsers) -> None:
+    from dialogs.rendering import LANGUAGES
+
     parser = subparsers.add_parser(
         "store",
         help="the state database: migrate its schema, or show its version",
@@ -39,12 +41,20 @@ def register(subparsers: Subparsers) -> None:
             "--database-url", metavar="URL",
             help="sqlite:///FILE or postgresql://… (default: $YIBAO_DATABASE_URL)",
         )
+        action.add_argument(
+            "--lang", choices=LANGUAGES, default="zh_Hans",
+            help="language of the messages (default zh_Hans)",
+        )
         action.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from bot import database_url
     from bot.store import StoreError
+    from dialogs.rendering import render_template
+
+    def say(kind: str, **context: Any) -> str:
+        return render_template("cli/store.j2", args.lang, "text", kind=kind, **context)
 
     try:
         if args.database_url:
@@ -52,17 +62,19 @@ def run(args: argparse.Namespace) -> int:
         else:
             database = database_url.from_env()
     except database_url.DatabaseUrlError as err:
-        print(f"yibao store: {err}", file=sys.stderr)
+        print(say("bad_url", problem=err.kind, text=err.text), file=sys.stderr)
         return EXIT_BAD_URL
     try:
-        print(asyncio.run(_run(database, str(args.action))))
+        kind, context = asyncio.run(_run(database, str(args.action)))
     except StoreError as err:
-        print(f"yibao store: {err}", file=sys.stderr)
+        print(say("unusable", error=str(err)), file=sys.stderr)
         return EXIT_STATE_DB
+    print(say(kind, database=database.display, **context))
     return 0
 
 
-async def _run(database: Database, action: str) -> str:
+async def _run(database: Database, action: str) -> tuple[str, dict[str, Any]]:
+    """What to say: the message's kind and its figures."""
     from bot.store import connect, migrations
 
     store = connect(database)
@@ -70,13 +82,11 @@ async def _run(database: Database, action: str) -> str:
     try:
         before = await store.schema_version()
         if action == "version":
-            return (f"{database.display}: schema version {before} "
-                    f"(this yibao uses {migrations.LATEST})")
+            return "version", {"before": before, "latest": migrations.LATEST}
         applied = await store.migrate()
         after = await store.schema_version()
     finally:
         await store.close()
     if after == before:  # (a database from before versions has 1 recorded, not changed)
-        return f"{database.display}: schema version {after}, nothing to migrate"
-    return (f"{database.display}: migrated from schema version {before} to {after} "
-            f"(applied {', '.join(map(str, applied))})")
+        return "nothing", {"after": after}
+    return "migrated", {"before": before, "after": after, "applied": list(applied)}

@@ -23,10 +23,14 @@ Reads standard input, so a conversation can be scripted.
 
 
 def _date(text: str) -> date:
+    from bot.cli.language import checking_message
+
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            checking_message("cli/bad_value.j2", kind="date", text=text)
+        ) from None
 
 
 def register(subparsers: Subparsers) -> None:
@@ -36,7 +40,11 @@ def register(subparsers: Subparsers) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--lang", choices=["zh_Hans", "zh_Hant", "en"], help="reply language")
+    parser.add_argument(
+        "--lang",
+        choices=["zh_Hans", "zh_Hant", "en"],
+        help="reply language (default zh_Hans; /lang changes it in the chat)",
+    )
     parser.add_argument("--region", help="preselect a region (name, short form or slug)")
     parser.add_argument(
         "--today",
@@ -49,17 +57,28 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.terminal.chat import run_chat
+    from dialogs.rendering import render_template
     from policies.catalog import load_catalog
 
     region = None
     if args.region:
-        region = load_catalog().resolve_region(args.region)
+        catalog = load_catalog()
+        region = catalog.resolve_region(args.region)
         if region is None:
-            names = ", ".join(
-                f"{slug} ({'/'.join(labels[:2])})"
-                for slug, labels in load_catalog().region_labels().items()
+            regions = [
+                (labels[0], list(dict.fromkeys([*labels[1:], slug])))
+                for slug, labels in catalog.region_labels().items()
+            ]
+            print(
+                render_template(
+                    "cli/unknown_region.j2",
+                    args.lang or "zh_Hans",
+                    "text",
+                    text=args.region,
+                    regions=regions,
+                ),
+                file=sys.stderr,
             )
-            print(f"yibao chat: unknown region {args.region!r}; accepted: {names}", file=sys.stderr)
             return 2
     today = args.today or _today()
     try:

@@ -274,9 +274,12 @@ def test_out_of_range_options_exit_2(capsys: pytest.CaptureFixture[str], argv: l
 
 
 def test_policies_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "policies", "check")
+    code, out, _ = run(capsys, "policies", "check", "--lang", "en")
     assert code == 0
     assert out.strip() == f"ok: {len(policy_files())} files"
+    code, out, _ = run(capsys, "policies", "check")
+    assert code == 0
+    assert out.strip() == f"检查通过：共 {len(policy_files())} 个文件"
 
 
 def test_policies_check_reports_problems(
@@ -287,16 +290,21 @@ def test_policies_check_reports_problems(
     monkeypatch.setattr("policies.checks.run_checks", lambda *dirs: problems)
     code, out, _ = run(capsys, "policies", "check")
     assert code == 1
-    assert out.splitlines() == problems
+    *lines, summary = out.splitlines()
+    assert lines == problems
+    assert summary == f"检查了 {len(policy_files())} 个文件，发现 2 个问题。"
 
 
 @pytest.mark.parametrize(
     "argv", [[], ["quote"], ["policies"], ["policies", "check"], ["policies", "new"]]
 )
 def test_help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    code, out, _ = run(capsys, *argv, "--help")
+    code, out, _ = run(capsys, *argv, "--help", "--lang", "en")
     assert code == 0
     assert out.startswith("usage: yibao")
+    code, out, _ = run(capsys, *argv, "--help")
+    assert code == 0
+    assert out.startswith("用法：yibao")
 
 
 def test_quote_help_documents_the_contract(capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,7 +40,7 @@ def test_new_creates_the_draft_and_refuses_to_overwrite_it(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert check(root) == 0
-    assert capsys.readouterr().out.startswith("ok: ")
+    assert capsys.readouterr().out.startswith("检查通过：")
     assert new(root, "昌图", "2026", "--notice", str(root / "notice.txt")) == 0
     out = capsys.readouterr().out
     draft = root / "policies" / "data" / "changtu" / "2026.yaml"
@@ -59,7 +59,8 @@ def test_check_names_what_the_draft_lacks(root: Path, capsys: pytest.CaptureFixt
     assert new(root, "昌图", "2026", "--notice", str(root / "notice.txt")) == 0
     capsys.readouterr()
     assert check(root) == 1
-    lines = capsys.readouterr().out.splitlines()
+    *lines, summary = capsys.readouterr().out.splitlines()
+    assert summary.endswith(f"发现 {len(lines)} 个问题。")
     assert lines and all("policies/data/changtu/2026.yaml: " in line for line in lines)
     fields = {line.split(": ")[1] for line in lines}
     assert {"standards[0].amount", "windows[0].start", "coverage_start", "windows"} <= fields
@@ -101,7 +102,7 @@ def test_a_bad_year_exits_2(root: Path, capsys: pytest.CaptureFixture[str], year
     with pytest.raises(SystemExit) as info:
         new(root, "昌图", year, "--notice", str(root / "notice.txt"))
     assert info.value.code == 2
-    assert "YEAR" in capsys.readouterr().err
+    assert "参数 年度：" in capsys.readouterr().err  # the positional, by its metavar
 
 
 def test_a_new_region_by_its_slug(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,13 +26,16 @@ def url_of(database: Database) -> str:
 def test_migrate_an_empty_database_then_again(
     database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["store", "version", "--database-url", url_of(database)]) == 0
+    url = ["--database-url", url_of(database)]
+    assert main(["store", "version", *url, "--lang", "en"]) == 0
     assert f"schema version 0 (this yibao uses {migrations.LATEST})" in capsys.readouterr().out
-    assert main(["store", "migrate", "--database-url", url_of(database)]) == 0
+    assert main(["store", "version", *url]) == 0
+    assert f"数据库结构版本 0（本程序使用版本 {migrations.LATEST}）" in capsys.readouterr().out
+    assert main(["store", "migrate", *url, "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert f"migrated from schema version 0 to {migrations.LATEST}" in out
-    assert main(["store", "migrate", "--database-url", url_of(database)]) == 0
-    assert "nothing to migrate" in capsys.readouterr().out
+    assert main(["store", "migrate", *url, "--lang", "zh_Hant"]) == 0
+    assert f"資料庫結構版本 {migrations.LATEST}，無需升級" in capsys.readouterr().out
     assert "conversations" in {str(r[0]) for r in sql(
         database, "SELECT table_name FROM information_schema.tables"
         if database.scheme == "postgresql" else "SELECT name FROM sqlite_master")}
@@ -43,7 +46,7 @@ def test_migrate_version_1_from_the_environment(
 ) -> None:
     make_version_1(database)
     monkeypatch.setenv("YIBAO_DATABASE_URL", url_of(database))
-    assert main(["store", "migrate"]) == 0
+    assert main(["store", "migrate", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     if migrations.LATEST == 1:
         assert "schema version 1, nothing to migrate" in out
@@ -55,8 +58,10 @@ def test_migrate_version_1_from_the_environment(
 def test_a_bad_url_and_an_unusable_database_say_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["store", "migrate", "--database-url", "mysql://x/y", "--lang", "en"]) == 2
+    assert "not a database URL we can use: write sqlite:///FILE" in capsys.readouterr().err
     assert main(["store", "migrate", "--database-url", "mysql://x/y"]) == 2
-    assert "scheme must be one of" in capsys.readouterr().err
+    assert "“mysql://x/y”不是可用的数据库地址" in capsys.readouterr().err
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all\n" * 200)
     assert main(["store", "migrate", "--database-url", f"sqlite:///{junk}"]) == 3

@@ -132,9 +132,13 @@ def test_refusals_carry_the_commands_message(
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ({"region": "昌图", "date": "2025-03-10", "lapsed_years": 99}, "between 0 and 80"),
-        ({"region": "昌图", "date": "2025-03-10", "tier": 3}, "invalid choice: 3"),
-        ({"region": "昌图", "date": "2025-03-10", "lang": "fr"}, "invalid choice: 'fr'"),
+        # in the command's language: its --lang, else zh_Hans (bot/cli/language.py)
+        ({"region": "昌图", "date": "2025-03-10", "lapsed_years": 99}, "必须在 0 到 80 之间"),
+        ({"region": "昌图", "date": "2025-03-10", "lapsed_years": 99, "lang": "en"},
+         "between 0 and 80"),
+        ({"region": "昌图", "date": "2025-03-10", "tier": 3}, "无效的选项：3"),
+        ({"region": "昌图", "date": "2025-03-10", "tier": 3, "lang": "zh_Hant"}, "無效的選項：3"),
+        ({"region": "昌图", "date": "2025-03-10", "lang": "fr"}, "无效的选项：'fr'"),
     ],
 )
 def test_the_commands_own_checks_apply(

@@ -27,7 +27,9 @@ def test_web_link_and_qr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
 def test_a_bad_web_base_is_refused(
     base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["link", "changtu", "--web-base", base, "--out", str(tmp_path / "x.png")])
-    assert code == 2
+    argv = ["link", "changtu", "--web-base", base, "--out", str(tmp_path / "x.png")]
+    assert main([*argv, "--lang", "en"]) == 2
     assert "--web-base must be an http(s) URL" in capsys.readouterr().err
+    assert main(argv) == 2  # in zh_Hans by default
+    assert "--web-base 必须是 http(s) 网址" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
