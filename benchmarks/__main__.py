@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shlex
 import sys
 from pathlib import Path
 
 from benchmarks.load import LoadSettings, run_load
-from benchmarks.report import build, table
+from benchmarks.report import build, table, write_results
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -99,10 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.faults import lines
 
         print("\n".join(lines(faults)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    print(f"\nwritten to {args.out}")
+    write_results(result, args.out)
     return 0
 
 

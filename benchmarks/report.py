@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+from pathlib import Path
 from typing import Any
 
 import telegram
@@ -16,6 +18,13 @@ CPU_RATIO_TARGET = 1.5
 P99_RATIO_TARGET = 1.5
 STARTUP_TARGET_SECONDS = 1.5
 STATE_BYTES_TARGET = 5 * 1024
+
+
+def write_results(result: dict[str, Any], out: Path) -> None:
+    """The run's figures as JSON under benchmarks/results/ (or --out), and where they went."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten to {out}")
 
 
 def machine() -> dict[str, Any]:

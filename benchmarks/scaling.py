@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks.load import percentile
+from benchmarks.report import write_results
 from tests.multiworker.web_world import TODAY, run_web
 from tests.multiworker.workers import Backend, sqlite_backend, start_web_workers, stop_all
 
@@ -184,10 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                              log=lambda line: print(line, flush=True)))
     print()
     print(table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    print(f"\nwritten to {args.out}")
+    write_results(result, args.out)
     return 0 if all(leg["lost"] == 0 and leg["wrong"] == 0
                     for leg in result["legs"].values()) else 1
 

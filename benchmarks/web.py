@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import statistics
@@ -44,6 +43,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from benchmarks.report import write_results
 from benchmarks.scenarios import Script, scripts
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -269,10 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                              log=lambda line: print(line, flush=True)))
     print()
     print(table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
-    print(f"\nwritten to {args.out}")
+    write_results(result, args.out)
     return 0
 
 
