@@ -12,6 +12,7 @@ from bot.telegram.outgoing import keyboard, render, render_plain, render_step
 from bot.telegram.sender import html_to_text
 from bot.telegram.splitting import split_message
 from dialogs.engine import Choice, Command, Text, step
+from dialogs.replies import Reply
 from dialogs.state import DialogState
 from tests.e2e.fake_bot_api import parse_html
 
@@ -76,10 +77,9 @@ def test_keyboards_are_made_once_per_distinct_keyboard() -> None:
     assert keyboard(3, [], "en", plain_text_button=False) is None
 
 
-def test_a_no_notice_answer_is_one_message_with_the_warning_first_and_every_line_labelled() -> None:
-    """昌图 特困人员, lapsed two years, in English, no notice for the date: the warning, then
-    the compact reference (issue 10 §4; the whole answer again took a second message), in one
-    message with the buttons; every reference line labelled."""
+def _no_notice_answer() -> list[Reply]:
+    """昌图 特困人员, lapsed two years, in English, on a date no notice governs: the step's
+    replies, one answer (the warning, then the reference)."""
     today = date(2026, 11, 25)
     state = DialogState(lang="en")
     state, _ = step(state, Command(name="start", arg="changtu", today=today))
@@ -87,6 +87,15 @@ def test_a_no_notice_answer_is_one_message_with_the_warning_first_and_every_line
         state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
     [answer] = replies
     assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
+    return replies
+
+
+def test_a_no_notice_answer_is_one_message_with_the_warning_first_and_every_line_labelled() -> None:
+    """昌图 特困人员, lapsed two years, in English, no notice for the date: the warning, then
+    the compact reference (issue 10 §4; the whole answer again took a second message), in one
+    message with the buttons; every reference line labelled."""
+    replies = _no_notice_answer()
+    [answer] = replies
     [rendered] = render_step(replies)
     [message] = rendered.messages
     assert message.keyboard is not None and len(message.text) <= 4096
@@ -110,13 +119,7 @@ def test_a_long_no_notice_answer_is_split_with_the_warning_first_and_every_line_
     the last; no line is cut or dropped. The real reply fits 4096 characters (issue 10 §4: a
     compact reference), so the test lowers the limit to just under the whole reply's length:
     the split path is the real one, on a real answer."""
-    today = date(2026, 11, 25)
-    state = DialogState(lang="en")
-    state, _ = step(state, Command(name="start", arg="changtu", today=today))
-    for option in ("i:tekun", "i:done", "c:history", "h:no", "y:2", "p:0", "d:today"):
-        state, replies = step(state, Choice(option=option, seq=state.seq, today=today))
-    [answer] = replies
-    assert [b.template for b in answer.blocks] == ["answer", "reference_answer"]
+    [answer] = _no_notice_answer()
     [whole] = render(answer).messages
     limit = len(whole.text) - 1  # the whole no longer fits: the real split path, on a real answer
     monkeypatch.setattr(outgoing, "split_message", partial(split_message, limit=limit))
