@@ -260,7 +260,11 @@ class PostgresStore(Store):
                 await db.execute("COMMIT")
                 return ids
             except BaseException:
-                if db.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                # in the transaction, or in a failed one: end it (releasing the lock); a
+                # query still in flight (cancelled) is left to the pool, which drops the
+                # connection
+                if db.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                  psycopg.pq.TransactionStatus.INERROR):
                     with contextlib.suppress(psycopg.Error):
                         await db.execute("ROLLBACK")
                 raise
