@@ -183,8 +183,13 @@ class _RenderCache:
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         values = tuple(params.values())
-        fast = (name, lang, markup, tuple(params)) if all(map(_immutable, values)) else None
-        if fast is not None and (text := self._by_identity.get(fast, values)) is not None:
+        fast = (name, lang, markup, tuple(params))
+        # A tuple is looked up before its items are checked: only values found immutable all
+        # the way down are ever put (below), and a tuple's items cannot be swapped, so an
+        # entry whose objects are these very objects was such a value when put and still is.
+        if all(type(v) is tuple or _immutable(v) for v in values) and (
+            text := self._by_identity.get(fast, values)
+        ) is not None:
             return text
         try:
             # in the parameters' own order: the dialog builds them in a fixed order, and an
@@ -196,17 +201,21 @@ class _RenderCache:
         if text is None:
             text = render_template(name, lang, markup, **params)
             self._by_value.put(key, text)
-        if fast is not None:
+        if all(map(_immutable, values)):
             self._by_identity.put(fast, values, text)
         return text
 
 
 def _immutable(value: object) -> bool:
-    """Values whose identity stands for their content: scalars, and frozen dataclasses and
-    models (the views' results, read-only by contract). Lists and dicts never are."""
+    """Values whose identity stands for their content: scalars, tuples of such values, and
+    frozen dataclasses and models (the views' results, read-only by contract). Lists and
+    dicts never are, nor a tuple holding one."""
     kind = type(value)
     if kind in _SCALARS or isinstance(value, Decimal | Enum):
         return True
+    if kind is tuple:
+        assert isinstance(value, tuple)
+        return all(map(_immutable, value))
     if is_dataclass(value) and not isinstance(value, type):
         return bool(value.__dataclass_params__.frozen)  # type: ignore[attr-defined]
     return isinstance(value, BaseModel) and bool(value.model_config.get("frozen"))

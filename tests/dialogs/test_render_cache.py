@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 import dialogs.render as render
-from dialogs.render import _freeze, _RenderCache
+from dialogs.engine import Choice, Command, step
+from dialogs.render import _freeze, _RenderCache, render_reply
+from dialogs.state import DialogState, Stage
 
 
 @pytest.fixture
@@ -120,3 +122,65 @@ def test_lists_are_always_compared_by_value(calls: list[dict[str, Any]]) -> None
     cache.render("dialog/x.j2", "en", "text", {"draft": draft})
     assert [c["draft"] for c in calls] == [["dibao", "tekun"], ["dibao", "tekun"]]
     assert len(calls) == 2  # rendered again: the value changed
+
+
+def test_a_tuple_is_trusted_by_identity_only_if_nothing_in_it_can_change(
+    calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = _RenderCache(8)
+    pairs = (("changtu", "昌图县"), ("kangping", "康平县"))  # as the region question's list
+    first = cache.render("dialog/x.j2", "en", "text", {"regions": pairs})
+    frozen: list[object] = []
+    real = render._freeze
+    monkeypatch.setattr(render, "_freeze", lambda v: frozen.append(v) or real(v))
+    assert cache.render("dialog/x.j2", "en", "text", {"regions": pairs}) == first
+    assert frozen == [] and len(calls) == 1  # found by identity
+    # a tuple holding a list: the list may change in place, so the tuple is compared by value
+    held = ["dibao"]
+    shell = ("x", held)
+    cache.render("dialog/x.j2", "en", "text", {"v": shell})
+    held.append("tekun")
+    cache.render("dialog/x.j2", "en", "text", {"v": shell})
+    assert [c["v"][1] for c in calls[1:]] == [["dibao", "tekun"], ["dibao", "tekun"]]
+    assert len(calls) == 3  # rendered again: the value changed
+
+
+
+IN_2025 = date(2025, 1, 10)
+
+
+def _rendered(state: DialogState) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    """The question asked again, rendered as Telegram HTML and as plain text."""
+    _, replies = step(state, Choice(option="n:ask", today=IN_2025))
+    return [(r.text, r.buttons)
+            for r in (render_reply(reply, m) for reply in replies for m in ("html", "text"))]
+
+
+@pytest.mark.parametrize(
+    ("field", "one", "other"),
+    [
+        ("region", "changtu", "kezuohouqi"),
+        ("lang", "zh_Hans", "zh_Hant"),
+        ("lang", "zh_Hans", "en"),
+        ("draft", [], ["dibao"]),
+        ("draft", ["dibao"], ["dibao", "tekun"]),
+        ("all_identities", False, True),
+    ],
+)
+def test_states_that_differ_in_one_field_get_their_own_reply(
+    field: str, one: object, other: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong cache key would hand one person's reply to another: two conversations at the
+    same question that differ in one field that shows get different replies, each the very
+    text an empty cache renders for it."""
+    base, _ = step(DialogState(lang="zh_Hans"), Command(name="start", arg="changtu",
+                                                         today=IN_2025))
+    assert base.stage is Stage.IDENTITIES
+    states = [base.model_copy(update={field: value}) for value in (one, other)]
+    # both through the shared caches, one after the other (the second may meet the first's keys)
+    cached = [_rendered(s) for s in states]
+    assert cached[0] != cached[1]
+    for state, seen in zip(states, cached, strict=True):
+        monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
+        monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+        assert _rendered(state) == seen
