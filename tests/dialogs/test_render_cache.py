@@ -13,6 +13,9 @@ import dialogs.render as render
 from dialogs.engine import Choice, Command, step
 from dialogs.render import _freeze, _RenderCache, render_reply
 from dialogs.state import DialogState, Stage
+from policies.catalog import load_catalog
+from policies.engine import quote
+from policies.result import QuoteRequest, QuoteResult
 
 
 @pytest.fixture
@@ -184,3 +187,37 @@ def test_states_that_differ_in_one_field_get_their_own_reply(
         monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
         monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
         assert _rendered(state) == seen
+
+
+def _result(identities: frozenset[str], tier: int | None = None) -> QuoteResult:
+    request = QuoteRequest(region="changtu", identities=identities,
+                           payment_date=date(2025, 1, 10), tier=tier)
+    return quote(request, load_catalog())
+
+
+def test_quote_results_in_parameters_are_matched_by_identity(
+    calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an answer assumed carries QuoteResults in a list of dicts: they are not frozen but
+    matched by identity, and another result, even an equal one, is never taken for them."""
+    monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+    cache = _RenderCache(8)
+    asked, other = _result(frozenset({"dibao_edge"})), _result(frozenset())
+    params = {"cases": [{"what": "tier", "result": other}], "asked": asked}
+    first = cache.render("dialog/x.j2", "en", "text", params)
+    frozen: list[object] = []
+    real = render._freeze
+    monkeypatch.setattr(render, "_freeze", lambda v: frozen.append(v) or real(v))
+    again = {"cases": [{"what": "tier", "result": other}], "asked": asked}  # a new list
+    assert cache.render("dialog/x.j2", "en", "text", again) == first and len(calls) == 1
+    assert not any(isinstance(v, QuoteResult) for v in frozen)
+    # the two results swapped, another result, an equal result that is another object
+    for changed in (
+        {"cases": [{"what": "tier", "result": asked}], "asked": other},
+        {"cases": [{"what": "tier", "result": _result(frozenset({"tekun"}))}], "asked": asked},
+        {"cases": [{"what": "history", "result": other}], "asked": asked},
+        {"cases": [{"what": "tier", "result": _result(frozenset())}], "asked": asked},
+    ):
+        before = len(calls)
+        cache.render("dialog/x.j2", "en", "text", changed)
+        assert len(calls) == before + 1 and calls[-1] == changed
