@@ -129,3 +129,142 @@ def test_store_errors_in_every_language(
     if action == "migrate" and "half" in url:  # rolled back: still at version 1
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
             assert db.execute("SELECT MAX(version) FROM schema_version").fetchone() == (1,)
+
+
+# -- yibao telegram and yibao web: settings and start-up, through the command itself ----------
+
+TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake"
+TELEGRAM_SETTINGS: list[tuple[dict[str, str], str]] = [
+    # (environment, words of the English line)
+    ({}, "TELEGRAM_BOT_TOKEN is not set"),
+    ({"TELEGRAM_BOT_TOKEN": "123:secret-but-short"}, "does not look like a bot token"),
+    ({"TELEGRAM_BASE_URL": "localhost:8081"}, "must be an http(s) URL"),
+    ({"TELEGRAM_BASE_URL": "http://127.0.0.1:8081/"}, "must end in /bot"),
+    ({"YIBAO_ADMIN_IDS": "12,bob"}, "'bob' is not one"),
+    ({"YIBAO_LOG_LEVEL": "LOUD"}, "is not one of DEBUG"),
+    ({"YIBAO_REPLY_WINDOW": "soon"}, "positive number of seconds"),
+    ({"YIBAO_RETENTION_DAYS": "-1"}, "positive number of days"),
+    ({"YIBAO_CLAIM_LEASE": "60"}, "must be longer than YIBAO_REPLY_WINDOW"),
+    ({"YIBAO_DATABASE_URL": "mysql://x/y"}, "the scheme must be one of"),
+    ({"YIBAO_DATABASE_URL": "sqlite://host/x.db"}, "a SQLite URL has no host"),
+    ({"YIBAO_DATABASE_URL": "sqlite:///x.db?mode=ro"}, "are not supported"),
+    ({"YIBAO_DATABASE_URL": "sqlite:///"}, "names no file"),
+    ({"YIBAO_DATABASE_URL": "postgresql://u:pw@h:port/db"}, "is not a number"),
+    ({"YIBAO_DATABASE_URL": "postgresql://"}, "names no server"),
+]
+ENVIRONMENT = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "YIBAO_ADMIN_IDS", "YIBAO_LOG_LEVEL",
+               "YIBAO_REPLY_WINDOW", "YIBAO_RETENTION_DAYS", "YIBAO_CLAIM_LEASE",
+               "YIBAO_DATABASE_URL", "YIBAO_STATE_DB", "YIBAO_WEBHOOK_SECRET", "YIBAO_WEB_RATE")
+
+
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> None:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("YIBAO_STATE_DB", str(tmp_path / "state.sqlite3"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def lines_of(lang: str, argv: list[str], err: str, english: str) -> list[str]:
+    lines = err.strip().splitlines()
+    for line in lines:
+        check_language(lang, argv, line)
+        assert "Traceback" not in line and "secret-but-short" not in line and "fake" not in line
+    if lang == "en":
+        assert english in err, err
+    return lines
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("env", "english"), TELEGRAM_SETTINGS,
+                         ids=[e for _, e in TELEGRAM_SETTINGS])
+def test_telegram_settings_errors_in_every_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    lang: str, env: dict[str, str], english: str,
+) -> None:
+    environment(monkeypatch, tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN, **env} if env else {})
+    for argv in (["telegram", "--lang", lang], ["--lang", lang, "telegram", "--webhook"]):
+        code, out, err = run(capsys, argv)
+        assert code == 2 and not out, (argv, code, out, err)
+        [_] = lines_of(lang, argv, err, english)
+
+
+WEBHOOK_OPTIONS: list[tuple[list[str], int, str]] = [
+    # (options, lines, words of the English)
+    ([], 2, "--webhook needs --webhook-url"),
+    (["--webhook-url", "http://example.org/hook", "--secret-token", "bad secret!",
+      "--port", "0"], 3, "--secret-token may only use"),
+    (["--webhook-url", "https://example.org/hook", "--secret-token", "s3cret",
+      "--listen", "192.0.2.1"], 1, "the address is not one of this machine's"),
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("options", "count", "english"), WEBHOOK_OPTIONS,
+                         ids=[e for _, _, e in WEBHOOK_OPTIONS])
+def test_webhook_option_errors_in_every_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    lang: str, options: list[str], count: int, english: str,
+) -> None:
+    environment(monkeypatch, tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN})
+    argv = ["telegram", "--webhook", *options, "--lang", lang]
+    code, out, err = run(capsys, argv)
+    assert code == 2, (code, out, err)
+    assert len(lines_of(lang, argv, err, english)) == count, err
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_port_in_use_in_every_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    lang: str,
+) -> None:
+    environment(monkeypatch, tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        for argv in (
+            ["telegram", "--webhook", "--webhook-url", "https://example.org/hook",
+             "--secret-token", "s3cret", "--listen", "127.0.0.1", "--port", port],
+            ["web", "--host", "127.0.0.1", "--port", port],
+        ):
+            argv = [*argv, "--lang", lang]
+            code, out, err = run(capsys, argv)
+            assert code == 2, (argv, code, out, err)
+            [line] = lines_of(lang, argv, err, "another process is using the port")
+            assert f"127.0.0.1:{port}" in line
+
+
+WEB_SETTINGS: list[tuple[dict[str, str], int, str]] = [
+    ({"YIBAO_WEB_RATE": "fast"}, 2, "must be BURST/PER_SECOND"),
+    ({"YIBAO_RETENTION_DAYS": "never"}, 2, "positive number of days"),
+    ({"YIBAO_DATABASE_URL": "redis://x"}, 2, "the scheme must be one of"),
+    ({"YIBAO_DATABASE_URL": "damaged"}, 3, "is damaged or not a SQLite file"),
+]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("env", "expected", "english"), WEB_SETTINGS,
+                         ids=[e for _, _, e in WEB_SETTINGS])
+def test_web_start_up_errors_in_every_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    lang: str, env: dict[str, str], expected: int, english: str,
+) -> None:
+    if env.get("YIBAO_DATABASE_URL") == "damaged":
+        env = {"YIBAO_DATABASE_URL": damaged(tmp_path)}
+    environment(monkeypatch, tmp_path, env)
+    argv = ["web", "--port", str(closed_port()), "--lang", lang]
+    code, out, err = run(capsys, argv)
+    assert code == expected, (code, out, err)
+    [_] = lines_of(lang, argv, err, english)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_web_option_errors_in_every_language(
+    capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    for argv in (["web", "--port", "http"], ["web", "--today", "tomorrow"]):
+        argv = [*argv, "--lang", lang]
+        code, out, err = run(capsys, argv)
+        assert code == 2, (code, out, err)
+        check_language(lang, argv, err.strip().splitlines()[-1])
