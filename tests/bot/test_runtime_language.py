@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import socket
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from bot.store import migrations
 from bot.store.sqlite import SqliteStore
@@ -268,3 +269,81 @@ def test_web_option_errors_in_every_language(
         code, out, err = run(capsys, argv)
         assert code == 2, (code, out, err)
         check_language(lang, argv, err.strip().splitlines()[-1])
+
+
+# -- the JSON API's own refusals, over real HTTP ----------------------------------------------
+
+API_REFUSALS: list[tuple[str, bytes | dict[str, object], str, int, str]] = [
+    # (what, body (a dict: sent as JSON with the language's lang), content type, status,
+    #  words of the English)
+    ("content type", {"region": "changtu", "date": "2025-03-10"}, "text/plain", 415,
+     "application/json"),
+    ("missing key", {"region": "changtu"}, "application/json", 422, "`date` is missing"),
+    ("string", {"region": 5, "date": "2025-03-10"}, "application/json", 422,
+     "`region` must be a string"),
+    ("list", {"region": "changtu", "date": "2025-03-10", "identities": "dibao"},
+     "application/json", 422, "`identities` must be a list"),
+    ("item", {"region": "changtu", "date": "2025-03-10", "identities": [3]},
+     "application/json", 422, "`identities.0` must be a string"),
+    ("integer", {"region": "changtu", "date": "2025-03-10", "lapsed_years": "3"},
+     "application/json", 422, "`lapsed_years` must be a whole number"),
+    ("unknown key", {"region": "changtu", "date": "2025-03-10", "who": "me"},
+     "application/json", 422, "`who` is not an accepted key"),
+    ("too long", {"region": "昌" * 101, "date": "2025-03-10"}, "application/json", 422,
+     "at most 100 characters"),
+    ("too many", {"region": "昌图", "date": "2025-03-10", "identities": ["dibao"] * 21},
+     "application/json", 422, "at most 20"),
+    ("not json", b"{not json", "application/json", 400, "not valid JSON"),
+    ("not an object", b"[1, 2]", "application/json", 400, "must be a JSON object"),
+]
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from bot.database_url import Database
+    from bot.web.app import WebSettings, create_app
+
+    state = tmp_path_factory.mktemp("api") / "state.sqlite3"
+    app = create_app(WebSettings(database=Database(scheme="sqlite", path=state)))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("what", "body", "content_type", "status", "english"), API_REFUSALS,
+                         ids=[r[0] for r in API_REFUSALS])
+def test_api_refusals_in_the_requests_language(
+    api: TestClient, lang: str, what: str, body: bytes | dict[str, object],
+    content_type: str, status: int, english: str,
+) -> None:
+    import json
+
+    from tests.web.test_api import ERROR
+
+    # a body that is not a JSON object cannot say its lang: zh_Hans
+    said = lang if isinstance(body, dict) else "zh_Hans"
+    content = json.dumps({**body, "lang": lang}).encode() if isinstance(body, dict) else body
+    response = api.post("/api/v1/quote", content=content,
+                        headers={"content-type": content_type})
+    assert response.status_code == status, response.text
+    ERROR.validate(response.json())
+    assert response.json()["status"] == status
+    message = response.json()["error"]
+    check_language(said, [what], message)
+    if said == "en":
+        assert english in message, message
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_body_too_large_in_the_querys_language(api: TestClient, lang: str) -> None:
+    from tests.web.test_api import ERROR
+
+    huge = '{"region": "' + "昌图" * 10_000 + '", "date": "2025-03-10"}'
+    response = api.post(f"/api/v1/quote?lang={lang}", content=huge,
+                        headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    ERROR.validate(response.json())
+    check_language(lang, [], response.json()["error"])
+    response = api.post("/api/v1/quote", content=huge,
+                        headers={"content-type": "application/json"})
+    check_language("zh_Hans", [], response.json()["error"])
