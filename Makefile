@@ -7,26 +7,37 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test chat bot web lint typecheck pytest bench i18n check clean lock
 
-LOCK := requirements.txt
+LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
 
-# The lock pins every runtime and test dependency (and pip/setuptools themselves) to what CI
-# last tested, so a new upstream release never turns a fresh clone red.
+# The lock pins every runtime and test dependency (and pip/setuptools/wheel themselves) to what
+# CI last tested, each with the sha256 of its files, so a new upstream release never turns a
+# fresh clone red and a changed file on the index is refused. --no-deps: the lock is the whole
+# closure (`pip check` proves it); the project itself is built with the locked setuptools.
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c $(LOCK) pip setuptools wheel
-	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
-# Refresh the lock: resolve pyproject.toml's ranges afresh in a throwaway venv and pin the result.
-# Run it after changing dependencies (or to take upstream releases), then `make test` and commit.
+# Refresh the lock: resolve pyproject.toml's ranges afresh (pip-tools, in a throwaway venv) and
+# pin the result with hashes; the runtime lock is the same versions without the test extra.
+# Run it after changing dependencies (or to take upstream releases), then `make clean test`
+# and commit both files.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-annotate \
+	--no-header --no-emit-index-url --no-emit-find-links
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
-	.lock-venv/bin/pip install --quiet -e '.[test]'
-	{ echo "# pip constraints: every package a fresh clone installs, pinned. Made by \`make lock\`;"; \
-	  echo "# used by the Makefile as \`pip install -c requirements.txt -e '.[test]'\`."; \
-	  .lock-venv/bin/pip freeze --all --exclude-editable; } > $(LOCK)
+	.lock-venv/bin/pip install --quiet --upgrade pip pip-tools
+	echo pip > .lock-venv/tools.in
+	{ head -3 $(LOCK); .lock-venv/bin/pip-compile $(LOCK_FLAGS) --upgrade --extra test \
+	  -o - pyproject.toml .lock-venv/tools.in; } > .lock-venv/full.lock
+	{ head -2 $(RUNTIME_LOCK); .lock-venv/bin/pip-compile $(LOCK_FLAGS) \
+	  -c .lock-venv/full.lock -o - pyproject.toml; } > .lock-venv/runtime.lock
+	mv .lock-venv/full.lock $(LOCK)
+	mv .lock-venv/runtime.lock $(RUNTIME_LOCK)
 	rm -rf .lock-venv
 
 test: $(STAMP)

@@ -47,6 +47,7 @@ Code = Literal[
     "subsidy_amount_not_taken",
     "fiscal_subsidy_defers",
     "national_quote_or_reading",
+    "office_contact_unknown",
     # the semantic checks (policies/checks.py)
     "quote_not_verbatim",
     "unknown_national_clause",

@@ -245,6 +245,7 @@ class QuoteResult(Frozen):
     document_title: str | None = None
     latest_policy_year: int | None = None  # for no_policy: the newest year on file
     office: str | None = None  # who decides where the notice is silent
+    office_phone: str | None = None  # its phone, where the notice prints one (contacts)
     tier: int | None = None
     tier_label: str | None = None
     identities: list[str] = []  # canonical codes after implications

@@ -315,7 +315,10 @@ def _new_region_body(slug: str, year: int, notice: NoticeText) -> dict[str, Any]
             "province": todo("the province as printed, e.g. 辽宁省"),
             "city": todo("the city as printed, e.g. 铁岭市"),
             "admin_code": todo("the six-digit administrative code (行政区划代码), in quotes"),
-            "office": todo("who decides where the notice is silent, with its phone number"),
+            "office": todo(
+                "who decides where the notice is silent, as printed (its phone goes in"
+                " contacts; name that contact's clause in office_contact)"
+            ),
         },
         "insurance_year": year,
         "coverage_start": date(year, 1, 1),

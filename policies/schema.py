@@ -61,7 +61,10 @@ class Region(Strict):
     city: str
     admin_code: str = Field(pattern=r"^[0-9]{6}$")
     admin_code_is_county: bool = False  # True where the code is the county's, not the region's
-    office: str  # who decides where the notice is silent
+    office: str  # who decides where the notice is silent, as printed (no phone)
+    # The clause of the contact line that is this office, where the notice prints its phone:
+    # answers without the contact list (the short one, the no-notice reference) add it.
+    office_contact: str | None = None
 
 
 class Standard(Strict):
@@ -333,6 +336,22 @@ class PolicyFile(Strict):
     identity_notes: dict[str, list[str]] = {}  # identity code -> data note ids
     notes: list[DataNote] = []
     general_notes: list[str] = []  # data note ids shown with every answer
+
+    @model_validator(mode="after")
+    def _office_contact_is_a_contact(self) -> PolicyFile:
+        wanted = self.region.office_contact
+        if wanted is not None and all(c.clause != wanted for c in self.contacts):
+            raise validator_error(
+                "office_contact_unknown",
+                "region.office_contact {ref} is the clause of no contact",
+                ref=wanted,
+            )
+        return self
+
+    def office_phone(self) -> str | None:
+        """The phone the notice prints for the deciding office, if it names that line."""
+        wanted = self.region.office_contact
+        return next((c.phone for c in self.contacts if c.clause == wanted), None)
 
 
 Confidence = Literal["high", "medium", "low"]

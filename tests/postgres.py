@@ -55,7 +55,7 @@ def _run_as() -> str | None:
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, options: str = "") -> None:
         bin_dir = binaries()
         if bin_dir is None:
             raise RuntimeError(
@@ -69,6 +69,7 @@ class Server:
         self.data = self.root / "data"
         self.port = _free_port()
         self._count = 0
+        self.options = options  # more postgres -c settings (the benchmark's statement count)
 
     def _cmd(self, *args: str) -> list[str]:
         if self.user is None:
@@ -90,7 +91,7 @@ class Server:
                 "-l", str(self.root / "log"),
                 "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                      "-c max_connections=200",
+                      f"-c max_connections=200 {self.options}",
                 "start",
             ),
             check=True, capture_output=True, timeout=START_TIMEOUT + 5, cwd=self.root,
@@ -104,6 +105,11 @@ class Server:
                 capture_output=True, timeout=30, cwd=self.root,
             )
         shutil.rmtree(self.root, ignore_errors=True)
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (the first line of postmaster.pid)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://yibao@127.0.0.1:{self.port}/{database}"

@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         kind, context = asyncio.run(_run(database, str(args.action)))
     except StoreError as err:
-        print(say("unusable", error=str(err)), file=sys.stderr)
+        print(render_template("cli/command_error.j2", args.lang, "text", command="store",
+                              error=err.message(args.lang)), file=sys.stderr)
         return EXIT_STATE_DB
     print(say(kind, database=database.display, **context))
     return 0

@@ -21,7 +21,8 @@ import socket
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from pathlib import Path
+from typing import Final, Literal
 
 from pydantic import ValidationError
 
@@ -47,9 +48,43 @@ PAGE_LIMIT: Final = 64 * 1024
 KEEP: Final = -1
 
 
+StoreProblem = Literal[
+    "unwritable_folder", "damaged", "locked", "unwritable", "unusable_file", "unreachable",
+    "unusable", "too_new", "not_migrated", "migration_failed",
+]
+
+
 class StoreError(Exception):
-    """The database cannot be used (corrupt, locked, unwritable, unreachable, too new); the
-    message says which database and what to do."""
+    """The database cannot be used (corrupt, locked, unwritable, unreachable, too new, a
+    migration failed): `problem` says which, `where` names the database (never a password),
+    `version`/`latest` are schema versions, `detail` the driver's own words (English).
+
+    `message(lang)` is the sentence for the operator, from the catalogs
+    (dialogs/templates/cli/store_error.j2); str() is the English one, for logs."""
+
+    def __init__(
+        self, problem: StoreProblem, where: str | Path, *, detail: str = "",
+        version: int = 0, latest: int = 0,
+    ) -> None:
+        super().__init__(problem, str(where))
+        self.problem: StoreProblem = problem
+        self.where = str(where)
+        self.detail = " ".join(detail.split())[:200]  # a driver's report may span lines
+        self.version = version
+        self.latest = latest
+
+    def message(self, lang: str) -> str:
+        """One line: what is wrong and what to do, then the marked technical detail."""
+        from dialogs.rendering import render_template
+
+        text = render_template(
+            "cli/store_error.j2", lang, "text", problem=self.problem, where=self.where,
+            detail=self.detail, version=self.version, latest=self.latest,
+        )
+        return " ".join(text.splitlines())
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,3 @@ LATEST: Final = MIGRATIONS[-1].version
 def pending(current: int) -> list[Migration]:
     """The migrations a database at `current` still needs, in order."""
     return [m for m in MIGRATIONS if m.version > current]
-
-
-def too_new(current: int, where: str) -> str | None:
-    """The message for a database migrated by a newer yibao than this one, else None."""
-    if current <= LATEST:
-        return None
-    return (f"the state database {where} is at schema version {current}, newer than this "
-            f"yibao knows ({LATEST}): run the newer yibao, or upgrade this one")

@@ -106,12 +106,15 @@ class PostgresStore(Store):
             name="yibao-store",
         )
         try:
+            # The worker's own connection first: a server that is not there fails here at
+            # once with libpq's reason (refused, no such host, password), where the pool
+            # would retry for CONNECT_TIMEOUT and report only its timeout.
+            self._alive = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT))
             await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
             if migrate:
                 async with pool.connection() as db:
                     await _migrate(db, self.where)
-            self._alive = await psycopg.AsyncConnection.connect(
-                self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT))
             await self._alive.execute(
                 f"SELECT pg_advisory_lock(%s, {_HOLDER_HASH.format('%s')})".encode(),
                 (WORKER_NAMESPACE, self.holder))
@@ -120,7 +123,7 @@ class PostgresStore(Store):
             raise
         except (psycopg.Error, OSError) as err:
             await self._disconnect(pool)
-            raise StoreError(_explain(self.where, err)) from err
+            raise _explain(self.where, err) from err
         except BaseException:
             await self._disconnect(pool)
             raise
@@ -152,10 +155,10 @@ class PostgresStore(Store):
         try:
             version = await self.schema_version()
         except psycopg.Error as err:
-            raise StoreError(_explain(self.where, err)) from err
+            raise _explain(self.where, err) from err
         if version != migrations.LATEST:
-            raise StoreError(f"the state database {self.where} is at schema version "
-                             f"{version}, not {migrations.LATEST}: run `yibao store migrate`")
+            raise StoreError("not_migrated", self.where, version=version,
+                             latest=migrations.LATEST)
 
     async def schema_version(self) -> int:
         async with self._get_pool().connection() as db:
@@ -166,7 +169,7 @@ class PostgresStore(Store):
             async with self._get_pool().connection() as db:
                 return await _migrate(db, self.where)
         except psycopg.Error as err:
-            raise StoreError(_explain(self.where, err)) from err
+            raise _explain(self.where, err) from err
 
     # -- conversations --------------------------------------------------------------------
 
@@ -460,13 +463,16 @@ async def _migrate(db: Connection, where: str) -> list[int]:
                          (LOCK_NAMESPACE, MIGRATION_LOCK))
         await db.execute(migrations.VERSION_TABLE_POSTGRES)
         current = await _recorded(db)
-        problem = migrations.too_new(current, where)
-        if problem:
-            raise StoreError(problem)
+        if current > migrations.LATEST:
+            raise StoreError("too_new", where, version=current, latest=migrations.LATEST)
         applied = []
         for migration in migrations.pending(current):
-            for statement in migration.postgres:
-                await db.execute(statement.encode())
+            try:
+                for statement in migration.postgres:
+                    await db.execute(statement.encode())
+            except psycopg.Error as err:  # the transaction rolls back: nothing was changed
+                raise StoreError("migration_failed", where, version=migration.version,
+                                 detail=str(err)) from err
             await db.execute(
                 "INSERT INTO schema_version (version, description, applied_at) "
                 "VALUES (%s, %s, %s)",
@@ -476,11 +482,8 @@ async def _migrate(db: Connection, where: str) -> list[int]:
     return applied
 
 
-def _explain(where: str, err: BaseException) -> str:
-    """One line naming the server (never its password) and what to do."""
-    first = " ".join(str(err).split())[:160]
-    if isinstance(err, psycopg.OperationalError) or "timeout" in type(err).__name__.lower():
-        return (f"the state database {where} cannot be reached ({first}). Check that the "
-                f"PostgreSQL server runs and YIBAO_DATABASE_URL names it (host, port, user, "
-                f"password, database).")
-    return f"the state database {where} cannot be used ({first})."
+def _explain(where: str, err: BaseException) -> StoreError:
+    """What went wrong with the server (named without its password) and what to do."""
+    unreachable = isinstance(err, psycopg.OperationalError) or \
+        "timeout" in type(err).__name__.lower()
+    return StoreError("unreachable" if unreachable else "unusable", where, detail=str(err))

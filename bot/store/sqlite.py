@@ -70,6 +70,7 @@ from bot.store.base import (
     Owed,
     Store,
     StoreError,
+    StoreProblem,
     parse_conversation,
 )
 from dialogs.state import DialogState
@@ -121,7 +122,7 @@ class SqliteStore(Store):
         except (sqlite3.Error, OSError) as err:
             self._executor.shutdown(wait=False)
             self._executor = None
-            raise StoreError(_explain(self.path, err)) from err
+            raise _explain(self.path, err) from err
         except BaseException:
             self._executor.shutdown(wait=False)
             self._executor = None
@@ -178,7 +179,7 @@ class SqliteStore(Store):
         try:
             return await self._in_worker(lambda: _migrate(self._db(), str(self.path)))
         except sqlite3.Error as err:
-            raise StoreError(_explain(self.path, err)) from err
+            raise _explain(self.path, err) from err
 
     # -- inbox and outbox (exactly-once across crashes) -----------------------------------
 
@@ -245,14 +246,9 @@ class SqliteStore(Store):
         try:
             problems = await self._in_worker(lambda: _quick_check(self._db()))
         except sqlite3.Error as err:
-            raise StoreError(_explain(self.path, err)) from err
+            raise _explain(self.path, err) from err
         if problems:
-            first = " ".join(problems[0].split())[:120]  # SQLite's report spans lines
-            raise StoreError(
-                f"the state database {self.path} is damaged ({first}). Stop the bot, "
-                f"move the file (and its -wal/-shm) aside, and start again: a new empty one is "
-                f"made (dialogs in progress start over)."
-            )
+            raise StoreError("damaged", self.path, detail=problems[0])
 
     # -- where statements run -------------------------------------------------------------
 
@@ -594,13 +590,16 @@ def _migrate(db: sqlite3.Connection, where: str) -> list[int]:
         db.execute(migrations.VERSION_TABLE_SQLITE)
         # what is recorded: version 1's statements are harmless on a file from before versions
         (current,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
-        problem = migrations.too_new(current, where)
-        if problem:
-            raise StoreError(problem)
+        if current > migrations.LATEST:
+            raise StoreError("too_new", where, version=current, latest=migrations.LATEST)
         applied = []
         for migration in migrations.pending(current):
-            for statement in migration.sqlite:
-                db.execute(statement)
+            try:
+                for statement in migration.sqlite:
+                    db.execute(statement)
+            except sqlite3.Error as err:  # the transaction rolls back: nothing was changed
+                raise StoreError("migration_failed", where, version=migration.version,
+                                 detail=str(err)) from err
             db.execute(
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.description, time.time()),
@@ -656,26 +655,22 @@ def _quick_check(db: sqlite3.Connection) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def _explain(path: Path, err: sqlite3.Error | OSError) -> str:
-    """One line naming the file and what to do, for the errors seen at start-up."""
+def _explain(path: Path, err: sqlite3.Error | OSError) -> StoreError:
+    """What went wrong with the file and what to do, for the errors seen at start-up."""
     text = str(err).lower()
     if isinstance(err, OSError):  # making its folder failed
-        return (f"the state database {path} cannot be written ({err.strerror or err}). Make "
-                f"its folder writable for this user, or point YIBAO_STATE_DB elsewhere.")
+        return StoreError("unwritable_folder", path, detail=err.strerror or str(err))
     code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+    problem: StoreProblem = "unusable_file"
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text \
             or "malformed" in text:
-        return (f"the state database {path} is damaged or not a SQLite file ({err}). Stop the "
-                f"bot, move it (and its -wal/-shm) aside, and start again: a new empty one is "
-                f"made (dialogs in progress start over).")
-    if code in _WAIT_CODES or "locked" in text:
-        return (f"the state database {path} is locked by another process ({err}). Stop the "
-                f"other yibao bot (or backup) using it, or point YIBAO_STATE_DB elsewhere.")
-    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM) \
+        problem = "damaged"
+    elif code in _WAIT_CODES or "locked" in text:
+        problem = "locked"
+    elif code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM) \
             or "readonly" in text or "unable to open" in text:
-        return (f"the state database {path} cannot be written ({err}). Make the file and its "
-                f"folder writable for this user, or point YIBAO_STATE_DB elsewhere.")
-    return f"the state database {path} cannot be used ({err}). Check the file and its folder."
+        problem = "unwritable"
+    return StoreError(problem, path, detail=str(err))
 
 
 def _count(db: sqlite3.Connection) -> int:

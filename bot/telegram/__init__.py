@@ -6,3 +6,11 @@ exactly-once delivery through the store's outbox. The dialog (`dialogs`) decides
 the shared modules beside this package (bot.store, bot.settings, bot.logs, bot.retention…)
 are the only other parts of `bot` it uses.
 """
+
+import os
+
+# python-telegram-bot 22 warns (PTBDeprecationWarning, on every 429 it raises) that
+# RetryAfter.retry_after and its other durations become datetime.timedelta in its next major
+# version; this adapter already reads them as either (polling._seconds, ratelimit), so it takes
+# the future behaviour now instead of logging the warning at each flood limit.
+os.environ.setdefault("PTB_TIMEDELTA", "1")

@@ -48,6 +48,8 @@ not writable)
 
 
 def register(subparsers: Subparsers) -> None:
+    from dialogs.rendering import LANGUAGES
+
     parser = subparsers.add_parser(
         "telegram",
         help="run the Telegram bot (settings from the environment)",
@@ -73,6 +75,10 @@ def register(subparsers: Subparsers) -> None:
         metavar="S",
         help="webhook secret (1-256 of A-Z a-z 0-9 _ -); Telegram sends it in a header and "
         "other callers are refused. Default: $YIBAO_WEBHOOK_SECRET",
+    )
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh_Hans",
+        help="language of the messages (default zh_Hans)",
     )
     parser.set_defaults(handler=run)
 
@@ -124,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         # traceback (and not as "token rejected").
         asyncio.run(check_state_db(settings.store_database))
     except StoreError as err:
-        print(f"yibao telegram: {err}", file=sys.stderr)
+        print(say(args.lang, err.message(args.lang)), file=sys.stderr)
         return EXIT_STATE_DB
     application = build_application(settings)
     try:
@@ -143,12 +149,20 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_REJECTED_TOKEN
     except StoreError as err:  # went bad between the check and the start
-        print(f"yibao telegram: {err}", file=sys.stderr)
+        print(say(args.lang, err.message(args.lang)), file=sys.stderr)
         return EXIT_STATE_DB
     except ListenError as err:
         print(f"yibao telegram: {err}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     return 0
+
+
+def say(lang: str, error: str) -> str:
+    """`error` (already in `lang`) as the command's line: "yibao telegram：…"."""
+    from dialogs.rendering import render_template
+
+    return render_template("cli/command_error.j2", lang, "text", command="telegram",
+                           error=error)
 
 
 async def check_state_db(database: Database) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
+from dialogs.rendering.short import office_to_call
 from policies.catalog import load_catalog
 from policies.result import QuoteResult
 
@@ -35,7 +36,7 @@ def render_reference(
         markup,
         r=reference,
         label=label,
-        office=reference.office,
+        office=office_to_call(reference),
         hotline=load_catalog().national.hotline.phone,
     )
     return intro + PARAGRAPH_BREAK + facts

@@ -21,6 +21,14 @@ SHORT_TEMPLATE: Final = "quote/short.j2"
 SHORT_LIMIT: Final = 200  # characters, in Chinese: one SMS-sized paste
 
 
+def office_to_call(result: QuoteResult) -> str | None:
+    """The office an answer without the contact list sends its reader to, with the phone the
+    notice prints for it (the full answer lists that phone under "Ask:" instead)."""
+    if result.office is None or result.office_phone is None:
+        return result.office
+    return f"{result.office} {result.office_phone}"
+
+
 def render_short(
     result: QuoteResult,
     lang: str,
@@ -40,7 +48,7 @@ def render_short(
         lang,
         markup,
         r=result,
-        office=result.office,
+        office=office_to_call(result),
         hotline=hotline,
         reference=reference,
         label=label,

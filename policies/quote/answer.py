@@ -65,6 +65,7 @@ def _no_policy(
         document=None,
         latest_policy_year=latest.data.insurance_year,
         office=latest.data.region.office,
+        office_phone=latest.data.office_phone(),
         identities=identities,
         contacts=lists.contacts(ctx),
         notes=ctx.notes,
@@ -166,6 +167,7 @@ def answer(q: Quote) -> QuoteResult:
         "tier_label": next((t.label for t in data.tiers if t.number == tier), None),
         "identities": q.identities,
         "office": data.region.office,
+        "office_phone": data.office_phone(),
     }
     if closure is not None and q.day >= closure.from_date and not newborn_within:
         q.ctx.note(NoteCode.CLOSED, closure.clause, date=closure.from_date.isoformat())

@@ -112,7 +112,11 @@ def schema_tree(root: Path) -> Tree:
         quoted = next(c for c in doc["clauses"] if "quote" in c)
         quoted["reading"] = {"zh_Hans": "解读", "zh_Hant": "解讀", "en": "reading"}
 
+    def shuangqing(doc: Doc) -> None:
+        doc["region"]["office_contact"] = "c9_nowhere"
+
     tree.edit("changtu/2025.yaml", changtu)
+    tree.edit("shuangqing/2025.yaml", shuangqing)
     tree.edit("kezuohouqi/2025.yaml", kezuohouqi)
     tree.edit("fengdu-lizi/2025.yaml", fengdu)
     tree.edit("national.yaml", national)

@@ -28,7 +28,7 @@ def run_bot(db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")  # never reached
     monkeypatch.setenv("YIBAO_STATE_DB", str(db))
-    code = main(["telegram"])
+    code = main(["telegram", "--lang", "en"])
     return code, capsys.readouterr().err
 
 

@@ -69,6 +69,6 @@ def test_a_bad_url_and_an_unusable_database_say_why(
     assert str(junk) in err and "Traceback" not in err
     # a server that is not there (nothing listens on port 9): named, no password shown
     code = main(["store", "version", "--database-url",
-                 "postgresql://yibao:s3cret@127.0.0.1:9/yibao?connect_timeout=2"])
+                 "postgresql://yibao:s3cret@127.0.0.1:9/yibao?connect_timeout=2", "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 3 and "cannot be reached" in err and "s3cret" not in err

@@ -15,11 +15,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from dialogs.rendering import render_quote
+from dialogs.rendering.reference import render_reference
+from dialogs.rendering.short import render_short
 from policies.catalog import load_catalog
 from policies.engine import quote
 from policies.result import QuoteRequest
+from policies.schema import PolicyFile
 
 CATALOG = load_catalog()
 PHONES = {
@@ -88,3 +92,43 @@ def test_the_issue_example_is_shorter_and_keeps_every_figure() -> None:
     assert len(text) <= 881 - 60
     for figure in ("160元", "2025年6月9日", "90天", "12393", "75823186", "75813852"):
         assert figure in text
+
+
+@pytest.mark.parametrize("identities", [(), ("dibao_edge",), ("dibao", "tekun")])
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+def test_each_phone_is_printed_once_in_the_full_answer(
+    identities: tuple[str, ...], lang: str
+) -> None:
+    # Paid 2025-03-10, outside 一、1's collection period: the notes send the reader to the
+    # deciding office twice (amount, deadline); its phone is in the contact list only.
+    # (the source lines cite the national hotline by its label, 12393: not a phone line)
+    lines = changtu_answer(*identities, lang=lang).split("\n")
+    text = "\n".join(line for line in lines if not line.startswith(("依据", "依據", "Source")))
+    for phone in PHONES.values():
+        assert text.count(phone) <= 1, (phone, text)
+    assert text.count(PHONES["medical"]) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+def test_answers_without_the_contact_list_give_the_offices_phone(lang: str) -> None:
+    # the short answer and the no-notice reference name one office to call: 七、2 "县医保中心
+    # 参保政策咨询电话：79590058（参保部）" gives its phone
+    for payment_date in (date(2025, 3, 10), date(2027, 3, 1)):
+        request = QuoteRequest(
+            region="changtu", identities=frozenset({"dibao_edge"}), payment_date=payment_date
+        )
+        result = quote(request, CATALOG)
+        reference = quote(request.model_copy(update={"payment_date": date(2025, 3, 1)}), CATALOG)
+        short = render_short(result, lang, reference=reference)
+        assert short.count(PHONES["medical"]) == 1, short
+    no_notice = quote(QuoteRequest(region="changtu", payment_date=date(2027, 3, 1)), CATALOG)
+    reference = quote(QuoteRequest(region="changtu", payment_date=date(2025, 3, 1)), CATALOG)
+    compact = render_reference(reference, no_notice, lang, "text")
+    assert compact.count(PHONES["medical"]) == 1, compact
+
+
+def test_the_deciding_office_must_name_a_contact_line() -> None:
+    data = CATALOG.policies_for("changtu")[0].data.model_dump()
+    data["region"]["office_contact"] = "c9_nowhere"
+    with pytest.raises(ValidationError, match="office_contact c9_nowhere"):
+        PolicyFile.model_validate(data)

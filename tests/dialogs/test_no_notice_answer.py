@@ -59,7 +59,8 @@ def test_the_dialog_gives_the_statement_and_a_compact_labelled_reference() -> No
     assert reference.coverage is not None and reference.coverage.start is not None
     assert format_date(reference.coverage.start, "zh_Hans") + "起享受待遇" in facts
     assert "通知未写明截止日期" in facts  # 一、3 sets no end for paying outside the period
-    assert f"咨询：{reference.office}或12393。" in facts  # the one office to call
+    # the one office to call, with the phone 七、2 prints for it
+    assert f"咨询：{reference.office} {reference.office_phone}或12393。" in facts
 
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])

@@ -19,7 +19,11 @@ reach another's request.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
+import signal
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -128,3 +132,31 @@ class AlternatingDispatcher:
                 return web.Response(status=502, text="bad gateway")
         self.stats.bad_gateway += 1
         return web.Response(status=502, text="no worker answers")
+
+
+async def _serve(upstreams: list[Upstream]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with AlternatingDispatcher(upstreams) as dispatcher:
+        print(dispatcher.url, flush=True)
+        await stop.wait()
+        stats = dispatcher.stats
+    json.dump({"forwarded": dict(stats.forwarded), "passed_over": stats.passed_over,
+               "bad_gateway": stats.bad_gateway}, sys.stdout)
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.multiworker.dispatcher NAME=URL …`: the dispatcher as a process of
+    its own (as nginx is), so the benchmark can tell its CPU from the users'. Prints its URL
+    on the first line; on SIGTERM prints its stats as JSON and exits."""
+    args = sys.argv[1:] if argv is None else argv
+    upstreams = [Upstream(*arg.split("=", 1)) for arg in args]
+    asyncio.run(_serve(upstreams))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -133,4 +133,5 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
     for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         package = pattern.rstrip("*")
         assert re.search(rf"^COPY {package} {package}$", dockerfile, re.M), package
-    assert "-c requirements.txt" in dockerfile  # the same pins as a fresh clone
+    # the same pins (and hashes) as a fresh clone, runtime only
+    assert "--require-hashes --no-deps -r requirements-runtime.lock" in dockerfile

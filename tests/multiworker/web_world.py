@@ -22,9 +22,11 @@ What is counted, per run:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -216,11 +218,16 @@ async def run_web(
     kill_after: float | None = None,
     double_taps: int = 0,
     processes: list[Worker] | None = None,
+    dispatcher_url: str | None = None,
+    timed: Callable[[str], None] | None = None,
 ) -> WebReport:
     """Play `conversations` conversations at once through `workers` web workers (or the
     running `processes`); with `kill_after` (a fraction of the requests), kill -9 the first
     worker once that share of the requests has been answered; with `double_taps` N, every
-    other visitor sends its first N posts twice at once."""
+    other visitor sends its first N posts twice at once. With `dispatcher_url`, requests go
+    to that dispatcher (a process of its own, already in front of `processes`) instead of one
+    in this process. `timed("start")` and `timed("stop")` are called around the timed part
+    (the benchmark reads its CPU counters there)."""
     chosen = plan(conversations)
     report = WebReport(workers=workers, conversations=conversations)
     own = processes is None
@@ -232,7 +239,14 @@ async def run_web(
         visits = [Visit(script, doubled=_doubled(script, double_taps if i % 2 else 0))
                   for i, script in enumerate(chosen)]
         total = sum(s.updates for s in chosen)
-        async with AlternatingDispatcher([Upstream(w.name, w.url) for w in processes]) as proxy:
+        async with contextlib.AsyncExitStack() as stack:
+            if dispatcher_url is None:
+                proxy: AlternatingDispatcher | None = await stack.enter_async_context(
+                    AlternatingDispatcher([Upstream(w.name, w.url) for w in processes]))
+                assert proxy is not None
+                base = proxy.url
+            else:
+                proxy, base = None, dispatcher_url
             connector = aiohttp.TCPConnector(limit=0)
             clients = [aiohttp.ClientSession(
                 connector=connector, connector_owner=False,
@@ -242,19 +256,24 @@ async def run_web(
             if kill_after is not None:
                 killer = asyncio.ensure_future(
                     _kill_when(visits, processes[0], kill_after * total))
+            if timed is not None:
+                timed("start")
             started = time.perf_counter()
             try:
-                await asyncio.gather(*(play(c, proxy.url, v)
+                await asyncio.gather(*(play(c, base, v)
                                        for c, v in zip(clients, visits, strict=True)))
             finally:
                 for client in clients:
                     await client.close()
                 await connector.close()
             report.seconds = time.perf_counter() - started
+            if timed is not None:
+                timed("stop")
             if killer is not None:
                 killer.cancel()
                 report.killed = processes[0].name if not processes[0].alive else None
-            report.dispatch = proxy.stats
+            if proxy is not None:
+                report.dispatch = proxy.stats
         today = date.fromisoformat(TODAY)
         keys = [web_session.store_key(v.session_id) for v in visits if v.session_id]
         stored = await stored_states(backend, keys)
