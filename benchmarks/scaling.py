@@ -30,6 +30,9 @@ Where the time goes, per leg (in the log line, the table and the JSON):
   charged to a process, and whatever else runs: on a shared machine, other people's work).
   A "request" is one answered page: a post and the GET its redirect leads to count as one.
   /proc counts in clock ticks (10 ms), so a figure is good to about 10 ms over the leg.
+* context switches per request of the workers' and the dispatcher's main threads (their
+  event loops; /proc/<pid>/status), and how many of the workers' were involuntary (the
+  kernel took the core away): what several processes on few cores cost shows here;
 * the load average before the leg, and how many cores were busy during it;
 * idle CPU (`--idle S`, 5 s by default): each worker's and the server's CPU per second with
   no traffic at all, after the warm-up (background loops would show here);
@@ -160,6 +163,27 @@ def tree_seconds(pid: int) -> float:
     return total
 
 
+def context_switches(pid: int) -> float:
+    """Voluntary (it waited: for the network, the database) and involuntary (the kernel took
+    the core away) context switches of a process's main thread so far."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return float(sum(int(line.split()[1]) for line in text.splitlines()
+                     if line.startswith(("voluntary_ctxt_switches",
+                                         "nonvoluntary_ctxt_switches"))))
+
+
+def involuntary_switches(pid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return float(sum(int(line.split()[1]) for line in text.splitlines()
+                     if line.startswith("nonvoluntary_ctxt_switches")))
+
+
 def machine_seconds() -> float:
     """Busy CPU seconds of the whole machine so far, every core (/proc/stat: all but idle
     and iowait): what the leg's processes used, and everything else running besides."""
@@ -172,8 +196,8 @@ class CpuMeter:
     """CPU seconds of each of a leg's processes between `start` and `stop` (the timed part):
     `timed` is run_web's callback."""
 
-    def __init__(self, roles: dict[str, Callable[[], float]]) -> None:
-        self.roles = {**roles, "machine": machine_seconds}
+    def __init__(self, roles: dict[str, Callable[[], float]], *, machine: bool = True) -> None:
+        self.roles = {**roles, "machine": machine_seconds} if machine else dict(roles)
         self.before: dict[str, float] = {}
         self.used: dict[str, float] = {}
         self.wall = 0.0
@@ -232,6 +256,10 @@ def _per_request(seconds: float, requests: int) -> float:
     return round(seconds * 1000 / requests, 3) if requests else 0.0
 
 
+def _per_switch(count: float, requests: int) -> float:
+    return round(count / requests, 2) if requests else 0.0
+
+
 async def run_leg(leg: Leg, users: int, workdir: Path, *, warmup: bool, idle: float = 0.0,
                   count_sql: bool = False) -> dict[str, Any]:
     load_before = round(os.getloadavg()[0], 2)
@@ -256,11 +284,19 @@ async def run_leg(leg: Leg, users: int, workdir: Path, *, warmup: bool, idle: fl
                 roles["dispatcher"] = functools.partial(process_seconds, dispatcher_pid)
                 roles["users"] = functools.partial(process_seconds, os.getpid())
                 meter = CpuMeter(roles)
+                switches = CpuMeter({
+                    **{f"{w.name} {kind}": functools.partial(read, w.process.pid)
+                       for w in workers
+                       for kind, read in (("all", context_switches),
+                                          ("involuntary", involuntary_switches))},
+                    "dispatcher all": functools.partial(context_switches, dispatcher_pid),
+                }, machine=False)
 
                 def timed(event: str) -> None:
                     if count_sql and event == "start":
                         _sql(backend.url, "SELECT pg_stat_statements_reset()")
                     meter.timed(event)
+                    switches.timed(event)
 
                 report = await run_web(leg.workers, users, backend, workdir,
                                        processes=workers, dispatcher_url=url, timed=timed)
@@ -296,6 +332,15 @@ async def run_leg(leg: Leg, users: int, workdir: Path, *, warmup: bool, idle: fl
         "cpu_ms_per_request": cpu,
         "cpu_ms_per_request_each_worker": [_per_request(used[w.name], requests)
                                            for w in workers],
+        # context switches per request: each worker wakes up for its sockets and its
+        # database; involuntary ones are the kernel taking the core away
+        "switches_per_request": {
+            "workers": _per_switch(sum(switches.used[f"{w.name} all"] for w in workers),
+                                   requests),
+            "workers_involuntary": _per_switch(
+                sum(switches.used[f"{w.name} involuntary"] for w in workers), requests),
+            "dispatcher": _per_switch(switches.used["dispatcher all"], requests),
+        },
         "cores_busy": round(used["machine"] / meter.wall, 2) if meter.wall else 0.0,
         "load_average_before": load_before,
     }
@@ -331,6 +376,9 @@ async def run(users: int, rounds: int, legs: list[Leg], *, warmup: bool = True,
                     f"p99 {figures['latency_p99_ms']} ms, lost {figures['lost']}, wrong "
                     f"{figures['wrong']}; CPU ms/request: " + ", ".join(
                         f"{name} {value}" for name, value in cpu.items())
+                    + "; context switches/request: " + ", ".join(
+                        f"{name} {value}" for name, value in
+                        figures["switches_per_request"].items())
                     + (f"; SQL statements/request {figures['sql_statements_per_request']}"
                        if "sql_statements_per_request" in figures else "")
                     + (f"; idle CPU ms/s {figures['idle_cpu_ms_per_second']}" if idle else ""))
@@ -353,6 +401,9 @@ async def run(users: int, rounds: int, legs: list[Leg], *, warmup: bool = True,
             "cpu_ms_per_request": {
                 name: statistics.median(r["cpu_ms_per_request"][name] for r in rows)
                 for name in rows[0]["cpu_ms_per_request"]},
+            "switches_per_request": {
+                name: statistics.median(r["switches_per_request"][name] for r in rows)
+                for name in rows[0]["switches_per_request"]},
             "p99_vs_baseline": round(statistics.median(
                 r[leg.name]["latency_p99_ms"] / r[baseline]["latency_p99_ms"]
                 for r in per_round if r[baseline]["latency_p99_ms"]), 2),

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from bot.database_url import DEFAULT_STATE_DB, Database, DatabaseUrlError
 from bot.database_url import from_env as database_from_env
@@ -40,8 +40,35 @@ DEFAULT_REPLY_WINDOW: Final = 60.0
 _TOKEN_SHAPE: Final = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,}")
 
 
+SettingsProblem = Literal[
+    "token_missing", "token_shape", "base_url", "base_url_suffix", "log_level", "admin_ids",
+    "positive", "lease", "web_rate", "database_url",
+]
+
+
 class SettingsError(ValueError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
+    """A setting is missing or malformed: `problem` says which, `params` what it holds (never
+    the token). `message(lang)` says how to fix it, from the catalogs
+    (dialogs/templates/cli/settings_error.j2); str() is the English, for logs."""
+
+    def __init__(self, problem: SettingsProblem, **params: str) -> None:
+        super().__init__(problem)
+        self.problem: SettingsProblem = problem
+        self.params = params
+
+    @classmethod
+    def of_database_url(cls, err: DatabaseUrlError) -> SettingsError:
+        return cls("database_url", url_problem=err.kind, text=err.text)
+
+    def message(self, lang: str) -> str:
+        from dialogs.rendering import render_template
+
+        text = render_template("cli/settings_error.j2", lang, "text", problem=self.problem,
+                               **self.params)
+        return " ".join(text.splitlines())
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 @dataclass(frozen=True)
@@ -63,35 +90,23 @@ class Settings:
         env = os.environ if env is None else env
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
         if not token:
-            raise SettingsError(
-                "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
-                "(/newbot), then run: export TELEGRAM_BOT_TOKEN='123456789:AA...'"
-            )
+            raise SettingsError("token_missing")
         if not _TOKEN_SHAPE.fullmatch(token):
-            raise SettingsError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (expected "
-                "'<digits>:<35 letters, digits, - or _>' as @BotFather shows it)"
-            )
+            raise SettingsError("token_shape")  # (not echoed: it may be a real one)
         base_url, base_file_url = _base_urls(env.get("TELEGRAM_BASE_URL", "").strip())
         level = env.get("YIBAO_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
-            raise SettingsError(
-                f"YIBAO_LOG_LEVEL={level!r} is not one of {', '.join(LOG_LEVELS)}"
-            )
+            raise SettingsError("log_level", value=level)
         try:
             database = database_from_env(env)
         except DatabaseUrlError as err:
-            raise SettingsError(str(err)) from None
-        reply_window = _positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW,
-                                 "seconds, e.g. 60")
-        lease = _positive(env, "YIBAO_CLAIM_LEASE", CLAIM_SECONDS, "seconds, e.g. 300")
+            raise SettingsError.of_database_url(err) from None
+        reply_window = _positive(env, "YIBAO_REPLY_WINDOW", DEFAULT_REPLY_WINDOW, "seconds")
+        lease = _positive(env, "YIBAO_CLAIM_LEASE", CLAIM_SECONDS, "seconds")
         if lease <= reply_window:
             # A worker still resending a reply through an outage would lose its claim, and a
             # second worker would send the same reply.
-            raise SettingsError(
-                f"YIBAO_CLAIM_LEASE ({lease:g} s) must be longer than YIBAO_REPLY_WINDOW "
-                f"({reply_window:g} s)"
-            )
+            raise SettingsError("lease", lease=f"{lease:g}", window=f"{reply_window:g}")
         return cls(
             token=token,
             base_url=base_url,
@@ -124,15 +139,9 @@ def _base_urls(raw: str) -> tuple[str | None, str | None]:
     if not raw:
         return None, None
     if not re.match(r"https?://[^/\s]+", raw):
-        raise SettingsError(
-            f"TELEGRAM_BASE_URL={raw!r} must be an http(s) URL ending in /bot, "
-            "e.g. http://127.0.0.1:8081/bot"
-        )
+        raise SettingsError("base_url", value=raw)
     if not raw.endswith("/bot"):
-        raise SettingsError(
-            f"TELEGRAM_BASE_URL={raw!r} must end in /bot (python-telegram-bot appends the "
-            "token directly), e.g. http://127.0.0.1:8081/bot"
-        )
+        raise SettingsError("base_url_suffix", value=raw)
     return raw, raw[: -len("/bot")] + "/file/bot"
 
 
@@ -142,10 +151,7 @@ def _admin_ids(raw: str) -> frozenset[int]:
         if not part:
             continue
         if not re.fullmatch(r"-?\d{1,20}", part):
-            raise SettingsError(
-                f"YIBAO_ADMIN_IDS must be comma-separated numeric Telegram user ids; "
-                f"{part!r} is not one"
-            )
+            raise SettingsError("admin_ids", value=part)
         ids.add(int(part))
     return frozenset(ids)
 
@@ -153,7 +159,7 @@ def _admin_ids(raw: str) -> frozenset[int]:
 def retention_days_from_env(env: Mapping[str, str]) -> float:
     """YIBAO_RETENTION_DAYS (30 by default): one rule for every adapter that keeps
     conversations (the bot and `yibao web`; bot.retention applies it)."""
-    return _positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, "days, e.g. 30")
+    return _positive(env, "YIBAO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, "days")
 
 
 def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
@@ -165,5 +171,5 @@ def _positive(env: Mapping[str, str], name: str, default: float, unit: str) -> f
     except ValueError:
         value = -1.0
     if not 0 < value < 1e9:
-        raise SettingsError(f"{name}={raw!r} must be a positive number of {unit}")
+        raise SettingsError("positive", variable=name, value=raw, unit=unit, example=f"{default:g}")
     return value

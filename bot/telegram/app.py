@@ -40,6 +40,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import today_in_china
 from bot.health import Counters
+from bot.listen import bind
 from bot.logs import quiet_noisy_loggers
 from bot.retention import Retention
 from bot.settings import Settings
@@ -57,7 +58,6 @@ from bot.telegram.webhook import (
 )
 from bot.telegram.webhook import (
     WebhookServer,
-    bind,
     serve_until_signalled,
     server_for,
     webhook_app,

@@ -84,19 +84,20 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _webhook_problems(args: argparse.Namespace, secret: str | None) -> list[str]:
+    """What the webhook's options lack: problems of cli/settings_error.j2."""
     import re
 
     problems = []
     if not args.webhook_url:
-        problems.append("--webhook needs --webhook-url https://your.host/path")
+        problems.append("webhook_url_missing")
     elif not args.webhook_url.startswith("https://"):
-        problems.append("--webhook-url must be an https:// URL (Telegram requires TLS)")
+        problems.append("webhook_url_https")
     if not secret:
-        problems.append("--webhook needs --secret-token (or YIBAO_WEBHOOK_SECRET)")
+        problems.append("secret_missing")
     elif not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        problems.append("--secret-token may only use A-Z a-z 0-9 _ - (1-256 characters)")
+        problems.append("secret_chars")
     if not 1 <= args.port <= 65535:
-        problems.append("--port must be between 1 and 65535")
+        problems.append("port_range")
     return problems
 
 
@@ -106,22 +107,28 @@ def run(args: argparse.Namespace) -> int:
 
     from telegram.error import InvalidToken
 
+    from bot.listen import ListenError
     from bot.logs import configure_logging
     from bot.settings import Settings, SettingsError
     from bot.store import StoreError
     from bot.telegram.app import Webhook, build_application, serve_polling, serve_webhook
-    from bot.telegram.webhook import ListenError
+    from dialogs.rendering import render_template
+
+    lang = str(args.lang)
+
+    def problem(name: str) -> str:
+        return render_template("cli/settings_error.j2", lang, "text", problem=name)
 
     try:
         settings = Settings.from_env()
-    except SettingsError as err:
-        print(f"yibao telegram: {err}", file=sys.stderr)
+    except SettingsError as err:  # (never the token itself)
+        print(say(lang, err.message(lang)), file=sys.stderr)
         return EXIT_BAD_SETTINGS
     secret = args.secret_token or os.environ.get("YIBAO_WEBHOOK_SECRET")
     if args.webhook:
         problems = _webhook_problems(args, secret)
         if problems:
-            print("\n".join(f"yibao telegram: {p}" for p in problems), file=sys.stderr)
+            print("\n".join(say(lang, problem(p)) for p in problems), file=sys.stderr)
             return EXIT_BAD_SETTINGS
 
     configure_logging(settings.log_level_number, settings.token)
@@ -130,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         # traceback (and not as "token rejected").
         asyncio.run(check_state_db(settings.store_database))
     except StoreError as err:
-        print(say(args.lang, err.message(args.lang)), file=sys.stderr)
+        print(say(lang, err.message(lang)), file=sys.stderr)
         return EXIT_STATE_DB
     application = build_application(settings)
     try:
@@ -142,17 +149,13 @@ def run(args: argparse.Namespace) -> int:
             # Pending updates are kept: messages sent while the bot was down get answers.
             asyncio.run(serve_polling(application))
     except InvalidToken:
-        print(
-            "yibao telegram: Telegram rejected TELEGRAM_BOT_TOKEN (revoked, or a typo?). "
-            "Get the current token from @BotFather with /token.",
-            file=sys.stderr,
-        )
+        print(say(lang, problem("token_rejected")), file=sys.stderr)
         return EXIT_REJECTED_TOKEN
     except StoreError as err:  # went bad between the check and the start
-        print(say(args.lang, err.message(args.lang)), file=sys.stderr)
+        print(say(lang, err.message(lang)), file=sys.stderr)
         return EXIT_STATE_DB
     except ListenError as err:
-        print(f"yibao telegram: {err}", file=sys.stderr)
+        print(say(lang, err.message(lang)), file=sys.stderr)
         return EXIT_BAD_SETTINGS
     return 0
 

@@ -118,32 +118,6 @@ class WebhookServer(uvicorn.Server):
         yield
 
 
-class ListenError(OSError):
-    """The webhook's address cannot be listened on (in use, not this machine's)."""
-
-
-def bind(listen: str, port: int) -> socket.socket:
-    """The listening socket, made here so a port in use is one clear line, not uvicorn's
-    exit from inside the event loop."""
-    try:
-        infos = socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM,
-                                   flags=socket.AI_PASSIVE)
-        family, kind, proto, _, address = infos[0]
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            sock.listen(2048)
-        except OSError:
-            sock.close()
-            raise
-    except OSError as err:
-        raise ListenError(f"cannot listen on {listen}:{port} ({err.strerror or err}); is "
-                          f"another process using the port?") from err
-    sock.setblocking(False)
-    return sock
-
-
 def server_for(app: Starlette) -> WebhookServer:
     config = uvicorn.Config(
         app, access_log=False, log_config=None,

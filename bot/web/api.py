@@ -6,7 +6,9 @@ command's own parser (so the same names, ranges and choices are accepted, with t
 messages) and answered by `bot.cli.quote.answer`. Nothing of the quote is computed or
 shaped here. Bad input is a JSON error with a 4xx status: 415 for another content type,
 400 for a body that is not a JSON object, 422 for keys or values the contract refuses (for
-the command's own checks, its message verbatim).
+the command's own checks, its message verbatim). Every refusal is in the body's `lang`
+(zh_Hans when it has none or none can be read), from the catalogs
+(dialogs/templates/cli/api_error.j2).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.cli import quote as quote_command
+from dialogs.rendering import DEFAULT_LANG, Lang, render_template
+from dialogs.rendering.languages import is_lang
 from policies.catalog import load_catalog
 
 if TYPE_CHECKING:
@@ -88,30 +92,60 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
-def _first_problem(err: ValidationError) -> str:
+def refusal(lang: str, problem: str, **context: Any) -> str:
+    """An API refusal's sentence in `lang` (cli/api_error.j2)."""
+    text = render_template("cli/api_error.j2", lang, "text", problem=problem, **context)
+    return " ".join(text.splitlines())
+
+
+# pydantic's error types, as the sentences of cli/api_error.j2
+_EXPECTED: Final = {"string_type": "string", "int_type": "integer", "int_parsing": "integer",
+                    "int_from_float": "integer", "list_type": "list"}
+
+
+def _first_problem(err: ValidationError, lang: str) -> str:
     problem = err.errors()[0]
-    where = ".".join(str(p) for p in problem["loc"]) or "body"
-    accepted = ", ".join(QuoteBody.model_fields)
-    if problem["type"] == "extra_forbidden":
-        return f"{where}: not an accepted key (accepted: {accepted})"
-    return f"{where}: {problem['msg']}"
+    kind = problem["type"]
+    key = ".".join(str(p) for p in problem["loc"]) or "body"
+    limit = problem.get("ctx", {}).get("max_length", "")
+    if kind == "extra_forbidden":
+        accepted = ", ".join(f"`{name}`" for name in QuoteBody.model_fields)
+        return refusal(lang, "extra_key", key=key, accepted=accepted)
+    if kind == "missing":
+        return refusal(lang, "missing", key=key)
+    if kind in _EXPECTED:
+        return refusal(lang, "wrong_type", key=key, expected=_EXPECTED[kind])
+    if kind == "string_too_long":
+        return refusal(lang, "too_long", key=key, limit=limit)
+    if kind == "too_long":
+        return refusal(lang, "too_many", key=key, limit=limit)
+    return refusal(lang, "invalid", key=key, detail=problem["msg"])
+
+
+def _lang_of(data: object) -> Lang:
+    """The body's `lang`, if it is one of ours; else zh_Hans."""
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if isinstance(lang, str) and is_lang(lang) else DEFAULT_LANG
 
 
 async def quote(request: Request) -> Response:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        return _error(415, "send the question as application/json")
     raw = await request.body()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return _error(400, "the body is not valid JSON")
+        data = None
+    lang = _lang_of(data)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _error(415, refusal(lang, "content_type"))
+    if data is None and raw.strip() != b"null":
+        return _error(400, refusal(lang, "not_json"))
     if not isinstance(data, dict):
-        return _error(400, "the body must be a JSON object")
+        return _error(400, refusal(lang, "not_object"))
     try:
         body = QuoteBody.model_validate(data)
     except ValidationError as err:
-        return _error(422, _first_problem(err))
+        return _error(422, _first_problem(err, lang))
     try:
         args = quote_parser().parse_args(arguments(body))
     except _Refused as err:

@@ -47,8 +47,8 @@ STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 MAX_BODY: Final = 16 * 1024  # a form post or a quote request is well under 2 KB
 
 
-class WebSettingsError(ValueError):
-    pass
+class WebSettingsError(SettingsError):
+    """`yibao web`'s settings: the same problems as the bot's, and YIBAO_WEB_RATE."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,10 @@ class WebSettings:
         try:
             database = database_url.from_env(env)
             retention_days = retention_days_from_env(env)
-        except (database_url.DatabaseUrlError, SettingsError) as err:
-            raise WebSettingsError(str(err)) from None
+        except database_url.DatabaseUrlError as err:
+            raise WebSettingsError("database_url", url_problem=err.kind, text=err.text) from None
+        except SettingsError as err:
+            raise WebSettingsError(err.problem, **err.params) from None
         raw = env.get("YIBAO_WEB_RATE", "").strip()
         if not raw:
             return cls(database=database, retention_days=retention_days)
@@ -79,9 +81,7 @@ class WebSettings:
             return cls(database=database, rate_burst=int(burst), rate_per_second=float(rate),
                        retention_days=retention_days)
         except ValueError:
-            raise WebSettingsError(
-                f"YIBAO_WEB_RATE={raw!r} must be BURST/PER_SECOND, e.g. 60/5"
-            ) from None
+            raise WebSettingsError("web_rate", value=raw) from None
 
 
 def create_app(

@@ -1,4 +1,8 @@
-"""`yibao web`: the web chat, reference pages and JSON API, served by uvicorn."""
+"""`yibao web`: the web chat, reference pages and JSON API, served by uvicorn.
+
+Exit codes: 0 after a clean stop, 2 for malformed settings (YIBAO_*) or an address that
+cannot be listened on, 3 when the state database cannot be used; each said in --lang.
+"""
 
 from __future__ import annotations
 
@@ -46,19 +50,29 @@ def server_options(forwarded_allow_ips: str = "127.0.0.1") -> dict[str, Any]:
 
 
 def _date(text: str) -> date:
+    from bot.cli.language import checking_message
+
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            checking_message("cli/bad_value.j2", kind="date", text=text)
+        ) from None
 
 
 def _port(text: str) -> int:
+    from bot.cli.language import checking_message
+
     if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
+        raise argparse.ArgumentTypeError(
+            checking_message("cli/bad_value.j2", kind="port", text=text)
+        )
     return int(text)
 
 
 def register(subparsers: Subparsers) -> None:
+    from dialogs.rendering import LANGUAGES
+
     parser = subparsers.add_parser(
         "web",
         help="serve the web chat, reference pages and JSON API",
@@ -77,21 +91,50 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--today", type=_date, help="pretend today is this date (YYYY-MM-DD; for demos, tests)"
     )
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default="zh_Hans",
+        help="language of the messages (default zh_Hans)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
     import logging
 
     import uvicorn
 
     from bot.clock import today_in_china
+    from bot.listen import ListenError, bind
+    from bot.store import StoreError, connect
     from bot.web.app import WebSettings, WebSettingsError, create_app
+    from dialogs.rendering import render_template
+
+    lang = str(args.lang)
+
+    def say(error: str) -> str:
+        return render_template("cli/command_error.j2", lang, "text", command="web", error=error)
 
     try:
         settings = WebSettings.from_env()
     except WebSettingsError as err:
-        print(f"yibao web: {err}", file=sys.stderr)
+        print(say(err.message(lang)), file=sys.stderr)
+        return 2
+
+    async def check_state_db() -> None:
+        # Before serving: a database problem is one line here, not uvicorn's lifespan
+        # traceback.
+        async with connect(settings.database) as store:
+            await store.check()
+
+    try:
+        asyncio.run(check_state_db())
+        sock = bind(args.host, args.port)
+    except StoreError as err:
+        print(say(err.message(lang)), file=sys.stderr)
+        return 3
+    except ListenError as err:
+        print(say(err.message(lang)), file=sys.stderr)
         return 2
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -102,8 +145,13 @@ def run(args: argparse.Namespace) -> int:
         return fixed or today_in_china()
 
     app = create_app(settings, today=today)
-    print(f"yibao web: http://{args.host}:{args.port}/ (state: {settings.database.display})",
+    print(render_template("cli/web_serving.j2", lang, "text",
+                          url=f"http://{args.host}:{args.port}/",
+                          database=settings.database.display),
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port,
-                **server_options(args.forwarded_allow_ips))
-    return 0
+    config = uvicorn.Config(app, host=args.host, port=args.port,
+                            **server_options(args.forwarded_allow_ips))
+    server = uvicorn.Server(config)
+    with sock:
+        server.run(sockets=[sock])
+    return 0 if server.started else 3  # (it did not start: the store failed in between)

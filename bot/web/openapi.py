@@ -126,7 +126,11 @@ QUOTE_RESPONSE: Final[dict[str, Any]] = {
 ERROR: Final = {
     "type": "object",
     "required": ["error", "status"],
-    "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+    "properties": {
+        "error": {"type": "string", "description": "why, in the body's lang (zh_Hans when it "
+                  "has none or none can be read; 413: the query's ?lang=)"},
+        "status": {"type": "integer"},
+    },
 }
 REGIONS: Final = {
     "type": "object",

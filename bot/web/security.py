@@ -96,6 +96,19 @@ class BodyLimit:
         self.app = app
         self.max_body = max_body
 
+    def _too_large(self, scope: Scope) -> str:
+        """413's sentence, in the query's ?lang= where it names one (the body, which may say
+        its lang, is not read), else zh_Hans."""
+        from urllib.parse import parse_qs
+
+        from dialogs.rendering import DEFAULT_LANG, render_template
+        from dialogs.rendering.languages import is_lang
+
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])
+        lang = asked[-1] if is_lang(asked[-1]) else DEFAULT_LANG
+        return render_template("cli/api_error.j2", lang, "text", problem="too_large",
+                               limit=self.max_body)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -104,7 +117,7 @@ class BodyLimit:
             if name == b"content-length" and (
                 not value.isdigit() or int(value) > self.max_body
             ):
-                await _plain(send, 413, f"request body over {self.max_body} bytes", [])
+                await _plain(send, 413, self._too_large(scope), [])
                 return
         seen = 0
         started = False
@@ -128,7 +141,7 @@ class BodyLimit:
             await self.app(scope, counted, tracking)
         except BodyTooLarge:
             if not started:
-                await _plain(send, 413, f"request body over {self.max_body} bytes", [])
+                await _plain(send, 413, self._too_large(scope), [])
 
 
 @dataclass

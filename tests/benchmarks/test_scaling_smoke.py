@@ -22,6 +22,9 @@ async def test_scaling_smoke() -> None:
     assert cpu["workers"] + cpu["dispatcher"] > 0 and cpu["machine"] >= cpu["workers"]
     figures = result["per_round"][0]["postgresql-2"]
     assert len(figures["cpu_ms_per_request_each_worker"]) == 2
+    # every request woke a worker and the dispatcher at least once
+    assert figures["switches_per_request"]["workers"] >= 1
+    assert figures["switches_per_request"]["dispatcher"] >= 1
     assert set(figures["idle_cpu_ms_per_second"]) == {"web-1", "web-2", "postgresql", "machine"}
     # a page read, or a step's lock, read and write: never none
     assert figures["sql_statements_per_request"] >= 1

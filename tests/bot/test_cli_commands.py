@@ -78,7 +78,7 @@ def test_telegram_webhook_on_a_port_in_use_says_so(
         taken.listen(1)
         port = str(taken.getsockname()[1])
         args = ["telegram", "--webhook", "--webhook-url", "https://example.org/hook",
-                "--secret-token", "s3cret", "--listen", "127.0.0.1", "--port", port]
+                "--secret-token", "s3cret", "--listen", "127.0.0.1", "--port", port, "--lang", "en"]
         assert main(args) == 2  # before Telegram is contacted
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err

@@ -15,6 +15,7 @@ import argparse
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import pytest
 from babel.messages.extract import extract_python
@@ -23,6 +24,7 @@ from babel.messages.pofile import read_po
 from bot.cli import build_parser, main
 from bot.cli.argparse_messages import MESSAGES
 from bot.cli.language import columns, parsers
+from dialogs.rendering.script import outside_quotes
 from tests.dialogs.test_scripts import _english, _simplified
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,6 +188,39 @@ def test_no_simplified_in_traditional_command_output(
         if _simplified(text)
     ]
     assert not problems, "\n\n".join(problems)
+
+
+# Mainland words a Taiwan reader would not write, each with the word zh_Hant uses. (Not 文件:
+# it is a document in Taiwan too, and the notices are 政策文件; a file is 檔案.)
+MAINLAND_WORDS: Final = {
+    "環境變量": "環境變數", "服務器": "伺服器", "數據庫": "資料庫", "數據": "資料", "默認": "預設",
+    "設置": "設定", "信息": "訊息/資訊", "程序": "程式", "端口": "連接埠", "鏈接": "連結",
+    "二維碼": "QR 碼", "用戶": "使用者", "運行": "執行", "消息": "訊息", "進程": "行程",
+    "支持": "支援", "菜單": "選單", "字符": "字元", "加載": "載入", "文本": "文字",
+    "粘貼": "貼上", "短信": "簡訊", "接口": "介面", "互聯網": "網際網路", "網絡": "網路",
+    "軟件": "軟體", "屏幕": "螢幕", "文件夾": "資料夾", "保存": "儲存", "地址": "位址/網址",
+    "斜槓": "斜線", "請求頭": "請求標頭", "協議": "協定",
+}
+
+
+def mainland_words(text: str) -> list[str]:
+    """MAINLAND_WORDS in `text` outside verbatim quotes (a notice's words stay as printed)."""
+    unquoted = "".join(piece for quoted, piece in outside_quotes(text) if not quoted)
+    unquoted = unquoted.replace("用戶端", "")  # a client, in Taiwan too
+    return [word for word in MAINLAND_WORDS if word in unquoted]
+
+
+def test_traditional_command_output_uses_taiwan_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "n.txt").write_text("一、通知\n", "utf-8")
+    problems = [
+        f"{' '.join(argv)}: {[f'{w} → {MAINLAND_WORDS[w]}' for w in mainland_words(text)]}"
+        for argv, text in outputs(capsys, tmp_path, "zh_Hant")
+        if mainland_words(text)
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def test_english_command_output_is_english(

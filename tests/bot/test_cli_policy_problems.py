@@ -7,7 +7,7 @@ our validators', a file YAML cannot parse), a copy that passes the schema but no
 checks, and drafts in both. Each line must still start with the file and the field as the YAML
 spells them; after them, Chinese has no English word outside the codes the YAML holds (ids,
 dates, file names: the problem's own parameters) and the file's own text in “…”, and zh_Hant
-no Simplified-only character.
+no Simplified-only character and none of the mainland words a Taiwan reader would not write.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import yaml
 from policies.catalog import DATA_DIR, DOCUMENTS_DIR
 from policies.checks import run_checks
 from policies.problems import CODES, Problem
-from tests.bot.test_cli_language import english_words, run
+from tests.bot.test_cli_language import english_words, mainland_words, run
 from tests.dialogs.test_scripts import _simplified
 
 Doc = dict[str, Any]
@@ -209,6 +209,8 @@ def _check_lines(lang: str, lines: list[str], problems: list[Problem]) -> list[s
                 wrong.append(f"{problem.code}: no Chinese: {line}")
         if lang == "zh_Hant" and _simplified(line):
             wrong.append(f"{problem.code}: Simplified {_simplified(line)}: {line}")
+        if lang == "zh_Hant" and mainland_words(line):
+            wrong.append(f"{problem.code}: mainland words {mainland_words(line)}: {line}")
         if lang == "en" and re.search(r"[：，。；]", said.replace("“", "").replace("”", "")):
             wrong.append(f"{problem.code}: Chinese punctuation: {line}")
     return wrong

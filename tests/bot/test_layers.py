@@ -23,6 +23,7 @@ ALLOWED: Final = {
     ("bot.__main__", "bot.cli"),
     ("bot.web.api", "bot.cli.quote"),
     ("bot.terminal.command", "bot.cli.language"),
+    ("bot.web.command", "bot.cli.language"),
 }
 
 

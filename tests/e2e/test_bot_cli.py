@@ -30,16 +30,25 @@ def server_in_thread() -> Iterator[FakeBotApi]:
         loop.close()
 
 
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
 def test_rejected_token_is_a_clear_error(
     server_in_thread: FakeBotApi,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    lang: str,
 ) -> None:
+    from tests.bot.test_runtime_language import check_language
+
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:AARevokedTokenRevokedToken_01234")
     monkeypatch.setenv("TELEGRAM_BASE_URL", server_in_thread.base_url)
     monkeypatch.setenv("YIBAO_STATE_DB", str(tmp_path / "state.sqlite3"))
-    assert main(["telegram"]) == 1
+    argv = ["telegram", "--lang", lang]
+    assert main(argv) == 1
     err = capsys.readouterr().err
-    assert "rejected TELEGRAM_BOT_TOKEN" in err and "@BotFather" in err
+    [line] = [line for line in err.splitlines() if line.startswith("yibao telegram")]
+    assert "TELEGRAM_BOT_TOKEN" in line and "@BotFather" in line
+    check_language(lang, argv, line)
+    if lang == "en":
+        assert "rejected TELEGRAM_BOT_TOKEN" in line
     assert "Revoked" not in err  # the token itself is never printed
