@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Final
@@ -48,6 +50,16 @@ MAX_FIELDS: Final = 8
 _OPTION: Final = re.compile(r"[\x21-\x7e]{1,40}")  # the dialog's option ids
 _SEQ: Final = re.compile(r"\d{1,10}")
 _LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+# Stands for the CSRF token in a chat page remembered for everyone (_StoredPages): random per
+# process and shaped like a token, so no page text can contain it by chance or design.
+_CSRF_SLOT: Final = secrets.token_hex(16)
+# Chat pages remembered as rendered (README "Privacy": the categories they name, never whose)
+PAGES_REMEMBERED: Final = 256
+def _no_store(response: HTMLResponse) -> HTMLResponse:
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
 def see_other(path: str) -> Response:
     """The answer to a form post: GET this page instead (Post/Redirect/Get)."""
     response = RedirectResponse(path, status_code=303)
@@ -90,11 +102,48 @@ def _form(raw: bytes) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items() if values}
 
 
+def _chat_html(shown: StepPage, region: str | None, csrf: str) -> str:
+    return render_page(
+        "chat.j2", shown.lang, replies=shown.replies, csrf=csrf, region=region,
+        notice=shown.notice, forgotten=False, max_text=MAX_TEXT,
+    )
+
+
+class _StoredPages:
+    """The chat page for a stored step, rendered once per (stored page, region) and shared:
+    the GET after every post shows it, and many people stand at the same step (the same
+    question with the same choices ticked). The page is a function of that stored text, the
+    region and the CSRF token only; the token, the one part that is the visitor's own, is
+    rendered as a slot and put in per request, so the bytes are those of rendering the page
+    for that visitor. Bounded, least recently used first out; an unreadable stored page is
+    not remembered (it is logged each time, as before)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[str, str | None], str] = OrderedDict()
+
+    def html(self, raw: str, region: str | None, csrf: str) -> str | None:
+        key = (raw, region)
+        html = self._pages.get(key)
+        if html is None:
+            shown = load(raw)
+            if shown is None:
+                return None
+            html = _chat_html(shown, region, _CSRF_SLOT)
+            self._pages[key] = html
+            if len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(key)
+        return html.replace(_CSRF_SLOT, csrf)
+
+
 class Chat:
     def __init__(self, store: Store, today: Callable[[], date]) -> None:
         self.store = store
         self.today = today
         self.locks = session.SessionLocks()
+        self.pages = _StoredPages(PAGES_REMEMBERED)
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -248,10 +297,12 @@ class Chat:
             # write, as the stored page is what that step said about the stored state (they
             # are written together); anything else steps, under the lock, below
             stored = await self.store.get(key)
-            if stored.state != DialogState() and asked_lang in (None, language(stored.state)):
-                page = load(stored.page)
-                if page is not None:
-                    return self._page(sid, stored.state, page)
+            if (stored.page is not None and stored.state != DialogState()
+                    and asked_lang in (None, language(stored.state))):
+                html = self.pages.html(stored.page, stored.state.region,
+                                       session.csrf_token(sid))
+                if html is not None:
+                    return _no_store(HTMLResponse(html))
         state, replies = DialogState(), list[Reply]()
         shown: StepPage | None = None
 
@@ -291,13 +342,7 @@ class Chat:
         return response
 
     def _page(self, sid: str, state: DialogState, shown: StepPage) -> HTMLResponse:
-        html = render_page(
-            "chat.j2", shown.lang, replies=shown.replies, csrf=session.csrf_token(sid),
-            region=state.region, notice=shown.notice, forgotten=False, max_text=MAX_TEXT,
-        )
-        response = HTMLResponse(html)
-        response.headers["cache-control"] = "no-store"
-        return response
+        return _no_store(HTMLResponse(_chat_html(shown, state.region, session.csrf_token(sid))))
 
     def _expired(self, request: Request) -> Response:
         lang = normalise_lang(

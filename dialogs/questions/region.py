@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from dialogs import actions as A
 from dialogs.questions.base import Asked, Dialog, Question, block
@@ -10,9 +11,14 @@ from dialogs.state import DialogState, Stage
 from policies.catalog import Catalog
 
 
-def regions(catalog: Catalog) -> list[tuple[str, str]]:
-    """(slug, name) of every region with a notice on file."""
-    return [(slug, catalog.latest(slug).data.region.name) for slug in catalog.regions()]
+@lru_cache(maxsize=8)
+def regions(catalog: Catalog) -> tuple[tuple[str, str], ...]:
+    """(slug, name) of every region with a notice on file.
+
+    One tuple per catalog: the region question's text block carries it, and the render cache
+    (dialogs.render) knows an object it has seen by identity instead of freezing its ~30
+    pairs again on every ask (the largest key it froze under load)."""
+    return tuple((slug, catalog.latest(slug).data.region.name) for slug in catalog.regions())
 
 
 class RegionQuestion(Question):

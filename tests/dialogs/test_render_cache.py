@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 import dialogs.render as render
-from dialogs.render import _freeze, _RenderCache
+from dialogs.engine import Choice, Command, step
+from dialogs.render import _freeze, _RenderCache, render_reply
+from dialogs.state import DialogState, Stage
+from policies.catalog import load_catalog
+from policies.engine import quote
+from policies.result import QuoteRequest, QuoteResult
 
 
 @pytest.fixture
@@ -120,3 +125,99 @@ def test_lists_are_always_compared_by_value(calls: list[dict[str, Any]]) -> None
     cache.render("dialog/x.j2", "en", "text", {"draft": draft})
     assert [c["draft"] for c in calls] == [["dibao", "tekun"], ["dibao", "tekun"]]
     assert len(calls) == 2  # rendered again: the value changed
+
+
+def test_a_tuple_is_trusted_by_identity_only_if_nothing_in_it_can_change(
+    calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = _RenderCache(8)
+    pairs = (("changtu", "昌图县"), ("kangping", "康平县"))  # as the region question's list
+    first = cache.render("dialog/x.j2", "en", "text", {"regions": pairs})
+    frozen: list[object] = []
+    real = render._freeze
+    monkeypatch.setattr(render, "_freeze", lambda v: frozen.append(v) or real(v))
+    assert cache.render("dialog/x.j2", "en", "text", {"regions": pairs}) == first
+    assert frozen == [] and len(calls) == 1  # found by identity
+    # a tuple holding a list: the list may change in place, so the tuple is compared by value
+    held = ["dibao"]
+    shell = ("x", held)
+    cache.render("dialog/x.j2", "en", "text", {"v": shell})
+    held.append("tekun")
+    cache.render("dialog/x.j2", "en", "text", {"v": shell})
+    assert [c["v"][1] for c in calls[1:]] == [["dibao", "tekun"], ["dibao", "tekun"]]
+    assert len(calls) == 3  # rendered again: the value changed
+
+
+
+IN_2025 = date(2025, 1, 10)
+
+
+def _rendered(state: DialogState) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    """The question asked again, rendered as Telegram HTML and as plain text."""
+    _, replies = step(state, Choice(option="n:ask", today=IN_2025))
+    return [(r.text, r.buttons)
+            for r in (render_reply(reply, m) for reply in replies for m in ("html", "text"))]
+
+
+@pytest.mark.parametrize(
+    ("field", "one", "other"),
+    [
+        ("region", "changtu", "kezuohouqi"),
+        ("lang", "zh_Hans", "zh_Hant"),
+        ("lang", "zh_Hans", "en"),
+        ("draft", [], ["dibao"]),
+        ("draft", ["dibao"], ["dibao", "tekun"]),
+        ("all_identities", False, True),
+    ],
+)
+def test_states_that_differ_in_one_field_get_their_own_reply(
+    field: str, one: object, other: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong cache key would hand one person's reply to another: two conversations at the
+    same question that differ in one field that shows get different replies, each the very
+    text an empty cache renders for it."""
+    base, _ = step(DialogState(lang="zh_Hans"), Command(name="start", arg="changtu",
+                                                         today=IN_2025))
+    assert base.stage is Stage.IDENTITIES
+    states = [base.model_copy(update={field: value}) for value in (one, other)]
+    # both through the shared caches, one after the other (the second may meet the first's keys)
+    cached = [_rendered(s) for s in states]
+    assert cached[0] != cached[1]
+    for state, seen in zip(states, cached, strict=True):
+        monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
+        monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+        assert _rendered(state) == seen
+
+
+def _result(identities: frozenset[str], tier: int | None = None) -> QuoteResult:
+    request = QuoteRequest(region="changtu", identities=identities,
+                           payment_date=date(2025, 1, 10), tier=tier)
+    return quote(request, load_catalog())
+
+
+def test_quote_results_in_parameters_are_matched_by_identity(
+    calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an answer assumed carries QuoteResults in a list of dicts: they are not frozen but
+    matched by identity, and another result, even an equal one, is never taken for them."""
+    monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+    cache = _RenderCache(8)
+    asked, other = _result(frozenset({"dibao_edge"})), _result(frozenset())
+    params = {"cases": [{"what": "tier", "result": other}], "asked": asked}
+    first = cache.render("dialog/x.j2", "en", "text", params)
+    frozen: list[object] = []
+    real = render._freeze
+    monkeypatch.setattr(render, "_freeze", lambda v: frozen.append(v) or real(v))
+    again = {"cases": [{"what": "tier", "result": other}], "asked": asked}  # a new list
+    assert cache.render("dialog/x.j2", "en", "text", again) == first and len(calls) == 1
+    assert not any(isinstance(v, QuoteResult) for v in frozen)
+    # the two results swapped, another result, an equal result that is another object
+    for changed in (
+        {"cases": [{"what": "tier", "result": asked}], "asked": other},
+        {"cases": [{"what": "tier", "result": _result(frozenset({"tekun"}))}], "asked": asked},
+        {"cases": [{"what": "history", "result": other}], "asked": asked},
+        {"cases": [{"what": "tier", "result": _result(frozenset())}], "asked": asked},
+    ):
+        before = len(calls)
+        cache.render("dialog/x.j2", "en", "text", changed)
+        assert len(calls) == before + 1 and calls[-1] == changed

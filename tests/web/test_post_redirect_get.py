@@ -226,3 +226,36 @@ def test_a_page_over_the_bound_is_not_kept() -> None:
     assert step_page.load(step_page.dump(small)) == small
     with pytest.raises(ValueError):
         Change(DialogState(), page="x" * (PAGE_LIMIT + 1))
+
+
+def test_a_remembered_page_is_the_visitors_own_but_for_nothing(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page a post's redirect shows is rendered once per stored step and shared; each
+    visitor's copy carries their own CSRF token and is byte for byte the page rendered for
+    them alone."""
+    from bot.web import chat
+    from bot.web.app import WebSettings, create_app
+    from tests.web.conftest import TODAY
+
+    def taps(client: TestClient) -> Page:
+        page = Page(client.get("/").text)
+        page = post(client, {"csrf": page.csrf, "seq": page.seq,
+                             "option": page.buttons[label("region", region_name="昌图县")]})
+        return post(client, {"csrf": page.csrf, "seq": page.seq,
+                             "option": page.buttons[label("identity", code="dibao",
+                                                          selected=False)]})
+
+    app = create_app(WebSettings(database=database), today=lambda: TODAY)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        first = taps(client)
+        client.cookies.clear()  # another visitor: a session of their own
+        second = taps(client)  # the same step: from the remembered page
+        theirs = dict(client.cookies)
+    assert first.csrf != second.csrf and first.csrf not in second.source
+    assert second.source == first.source.replace(first.csrf, second.csrf)
+    # the second visitor's page from a server that remembers none: the same bytes
+    monkeypatch.setattr(chat, "PAGES_REMEMBERED", 0)
+    fresh = create_app(WebSettings(database=database), today=lambda: TODAY)
+    with TestClient(fresh, base_url="http://127.0.0.1", cookies=theirs) as again:
+        assert again.get("/").text == second.source
