@@ -399,10 +399,10 @@ async def run(users: int, rounds: int, legs: list[Leg], *, warmup: bool = True,
                 r[leg.name]["requests_per_second"] / r[baseline]["requests_per_second"]
                 for r in per_round if r[baseline]["requests_per_second"]), 2),
             "cpu_ms_per_request": {
-                name: statistics.median(r["cpu_ms_per_request"][name] for r in rows)
+                name: round(statistics.median(r["cpu_ms_per_request"][name] for r in rows), 3)
                 for name in rows[0]["cpu_ms_per_request"]},
             "switches_per_request": {
-                name: statistics.median(r["switches_per_request"][name] for r in rows)
+                name: round(statistics.median(r["switches_per_request"][name] for r in rows), 2)
                 for name in rows[0]["switches_per_request"]},
             "p99_vs_baseline": round(statistics.median(
                 r[leg.name]["latency_p99_ms"] / r[baseline]["latency_p99_ms"]

@@ -18,6 +18,11 @@ when a person taps twice. The lock goes with the transaction: a worker that dies
 has its connection closed by the server, its transaction rolled back and its lock released,
 and the next update finds the state as it was before.
 
+Round trips: a step sends `BEGIN; lock; read` as one string and its `write; COMMIT` as
+another (the simple query protocol, with the values as quoted literals), two round trips
+instead of five: on one machine the worker's CPU per step, not the network, is what counts,
+and each round trip costs it a wake-up (benchmarks/scaling.py, README "The scaling leg").
+
 Privacy: /forget and the retention rule delete every row of the conversation (conversation,
 with the web page its last step said, and owed messages) in one transaction; no other table
 holds the key. PostgreSQL keeps the bytes
@@ -34,6 +39,7 @@ from collections.abc import Sequence
 from typing import Final, LiteralString
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store import migrations
@@ -80,6 +86,7 @@ _UPSERT_STEP: Final = """
     ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
         page = excluded.page
 """
+_SELECT: Final = "SELECT state, question_message_id, page FROM conversations WHERE key = %s"
 _FINISH: Final = "UPDATE inbox SET done = 1, payload = NULL WHERE id = %s AND done = 0"
 
 
@@ -214,14 +221,53 @@ class PostgresStore(Store):
         self, key: str, decide: Decide, *, event_id: int | None = None
     ) -> list[int] | None:
         now = time.time()
-        async with self._get_pool().connection() as db, db.transaction():
-            await _lock(db, key)
-            if event_id is not None and await _done(db, event_id):
-                return None
-            change = decide(await _select(db, key))
-            raw = change.state.to_json() if change.state is not None else None
-            return await _write_step(db, key, raw, change.page, event_id, change.owed,
-                                     change.forget, now)
+        async with self._get_pool().connection() as db:
+            # BEGIN, the lock and the reads as one string of statements (one round trip):
+            # the server runs them one after the other, and in READ COMMITTED each takes its
+            # snapshot when it starts, so the reads come after the lock is held and see what
+            # its previous holder committed. (Literals, not parameters: several statements
+            # in one call go by the simple query protocol, which takes none.)
+            reads = [sql.SQL("BEGIN"),
+                     sql.SQL("SELECT pg_advisory_xact_lock({}, hashtext({}))").format(
+                         LOCK_NAMESPACE, sql.Literal(key))]
+            if event_id is not None:
+                reads.append(sql.SQL("SELECT done FROM inbox WHERE id = {}").format(
+                    sql.Literal(event_id)))
+            reads.append(sql.SQL(_SELECT.replace("%s", "{}")).format(sql.Literal(key)))
+            try:
+                cursor = await db.execute(sql.SQL("; ").join(reads))
+                cursor.nextset()  # past BEGIN's result
+                cursor.nextset()  # past the lock's row
+                if event_id is not None:
+                    if _is_done(await cursor.fetchone()):
+                        await db.execute("COMMIT")
+                        return None
+                    cursor.nextset()
+                change = decide(_conversation(await cursor.fetchone()))
+                raw = change.state.to_json() if change.state is not None else None
+                if raw is not None and not change.forget and not change.owed:
+                    # the web's step: its write and COMMIT in one round trip too
+                    writes = [sql.SQL(_UPSERT_STEP.replace("%s", "{}")).format(
+                        sql.Literal(key), sql.Literal(raw), sql.Literal(now),
+                        sql.Literal(change.page))]
+                    if event_id is not None:
+                        writes.append(sql.SQL(_FINISH.replace("%s", "{}")).format(
+                            sql.Literal(event_id)))
+                    await db.execute(sql.SQL("; ").join([*writes, sql.SQL("COMMIT")]))
+                    return []
+                ids = await _write_step(db, key, raw, change.page, event_id, change.owed,
+                                        change.forget, now)
+                await db.execute("COMMIT")
+                return ids
+            except BaseException:
+                # in the transaction, or in a failed one: end it (releasing the lock); a
+                # query still in flight (cancelled) is left to the pool, which drops the
+                # connection
+                if db.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                  psycopg.pq.TransactionStatus.INERROR):
+                    with contextlib.suppress(psycopg.Error):
+                        await db.execute("ROLLBACK")
+                raise
 
     # -- inbox and outbox -----------------------------------------------------------------
 
@@ -378,9 +424,8 @@ async def _lock(db: Connection, key: str) -> None:
     await db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, key))
 
 
-async def _done(db: Connection, event_id: int) -> bool:
-    cursor = await db.execute("SELECT done FROM inbox WHERE id = %s", (event_id,))
-    row = await cursor.fetchone()
+def _is_done(row: tuple[object, ...] | None) -> bool:
+    """The inbox row (SELECT done) says the event was finished."""
     return row is not None and bool(row[0])
 
 
@@ -394,10 +439,12 @@ async def _release(db: Connection, holder: str) -> None:
 
 
 async def _select(db: Connection, key: str) -> Conversation:
-    cursor = await db.execute(
-        "SELECT state, question_message_id, page FROM conversations WHERE key = %s", (key,)
-    )
-    row = await cursor.fetchone()
+    cursor = await db.execute(_SELECT, (key,))
+    return _conversation(await cursor.fetchone())
+
+
+def _conversation(row: tuple[object, ...] | None) -> Conversation:
+    """A conversation from its row of _SELECT (None: there is none)."""
     if row is None:
         return parse_conversation(None, None)
     raw, message_id, page = row
