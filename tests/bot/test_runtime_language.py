@@ -20,6 +20,7 @@ from bot.store import migrations
 from bot.store.sqlite import SqliteStore
 from tests.bot.test_cli_language import CHINESE, LANGS, english_words, run
 from tests.dialogs.test_scripts import _simplified
+from tests.postgres import Server
 
 MAINLAND: tuple[str, ...] = (
     "环境变量", "環境變量", "服务器", "服務器", "数据库", "數據庫", "默认", "默認", "设置",
@@ -347,3 +348,42 @@ def test_a_body_too_large_in_the_querys_language(api: TestClient, lang: str) -> 
     response = api.post("/api/v1/quote", content=huge,
                         headers={"content-type": "application/json"})
     check_language("zh_Hans", [], response.json()["error"])
+
+
+# -- the same on a real PostgreSQL server (tests/postgres.py) ---------------------------------
+
+
+def _sql(url: str, *statements: str) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        rows: list[tuple[object, ...]] = []
+        for statement in statements:
+            cursor = db.execute(statement.encode())
+            rows = cursor.fetchall() if cursor.description else []
+        return rows
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_postgresql_store_errors_in_every_language(
+    capsys: pytest.CaptureFixture[str], postgres_server: Server, lang: str
+) -> None:
+    newer_db = postgres_server.fresh_database()
+    assert run(capsys, ["store", "migrate", "--database-url", newer_db])[0] == 0
+    _sql(newer_db, "INSERT INTO schema_version VALUES (999, 'from the future', 0)")
+    half_db = postgres_server.fresh_database()
+    _sql(half_db, migrations.VERSION_TABLE_POSTGRES,
+         "INSERT INTO schema_version VALUES (1, 'issue 11', 0)",
+         "CREATE TABLE conversations (key TEXT PRIMARY KEY, state TEXT NOT NULL,"
+         " question_message_id BIGINT, updated_at DOUBLE PRECISION NOT NULL)")
+    for url, english in ((newer_db, "schema version 999, newer than this yibao knows"),
+                         (half_db, "migration 2 failed, and nothing was changed")):
+        argv = ["store", "migrate", "--database-url", url, "--lang", lang]
+        code, out, err = run(capsys, argv)
+        assert code == 3, (code, out, err)
+        [line] = err.strip().splitlines()
+        check_language(lang, argv, line)
+        if lang == "en":
+            assert english in line, line
+    # rolled back: still at version 1, and the inbox migration 2 would alter was never made
+    assert _sql(half_db, "SELECT MAX(version) FROM schema_version") == [(1,)]
