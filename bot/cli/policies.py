@@ -137,6 +137,24 @@ def _dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     return root / "data", root / "documents"
 
 
+def _not_a_policies_folder(args: argparse.Namespace, data_dir: Path) -> bool:
+    """Whether `--policies-dir` lacks the data (said on stderr): the check and the draft would
+    otherwise stop on a traceback for the first file they read."""
+    if args.policies_dir is None or (data_dir / "identities.yaml").is_file():
+        return False
+    from dialogs.rendering import render_template
+
+    error = render_template(
+        "cli/policies_dir_error.j2", args.lang, "text", path=str(args.policies_dir)
+    )
+    command = f"policies {args.policies_command}"
+    print(
+        render_template("cli/command_error.j2", args.lang, "text", command=command, error=error),
+        file=sys.stderr,
+    )
+    return True
+
+
 def problem_lines(problems: Iterable[Problem], lang: Lang) -> list[str]:
     """Each problem as "file: field: what is wrong" in `lang`; the file and the field stay as
     the YAML spells them, so the editor can search for them."""
@@ -164,6 +182,8 @@ def run_check(args: argparse.Namespace) -> int:
     from policies.checks import run_checks
 
     data_dir, documents_dir = _dirs(args)
+    if _not_a_policies_folder(args, data_dir):
+        return EXIT_BAD_INPUT
     problems = run_checks(data_dir, documents_dir)
     print(
         render_template(
@@ -193,6 +213,8 @@ def run_new(args: argparse.Namespace) -> int:
 
     lang = args.lang
     data_dir, documents_dir = _dirs(args)
+    if _not_a_policies_folder(args, data_dir):
+        return EXIT_BAD_INPUT
     try:
         catalog = read_catalog(data_dir)
     except DataError as err:

@@ -260,3 +260,24 @@ def test_a_problem_names_its_values_in_every_language(
         assert "500" in exceeds and "400" in exceeds, (lang, exceeds)
         gap = next(line for line in out.splitlines() if "shuangqing/2025.yaml: windows:" in line)
         assert "collection" in gap and "after_collection" in gap, (lang, gap)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_folder_that_is_not_a_policies_folder_is_refused_plainly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lang: str
+) -> None:
+    # an empty folder, and the common slip of naming policies/data itself
+    (tmp_path / "empty").mkdir()
+    shutil.copytree(DATA_DIR, tmp_path / "policies" / "data")
+    for folder in (tmp_path / "empty", tmp_path / "policies" / "data", tmp_path / "absent"):
+        for command in (["check"], ["new", "昌图", "2027", "--notice", str(tmp_path / "n.txt")]):
+            argv = ["policies", *command, "--policies-dir", str(folder), "--lang", lang]
+            code, out, err = run(capsys, argv)
+            assert code == 2 and not out, (argv, code, out, err)
+            [line] = err.strip().splitlines()
+            assert str(folder) in line and "Traceback" not in line
+            assert "identities.yaml" in line  # what the folder lacks
+            if lang != "en":
+                assert not english_words(line, argv), line
+            if lang == "zh_Hant":
+                assert not _simplified(line.replace(str(folder), "")), line
