@@ -46,11 +46,11 @@ class Detail:
 
     quotes: bool  # quote each cited clause verbatim after its label
     registration_quotes: bool  # show registration steps in the notice's own wording
-    all_contacts: bool = True  # False: only the last contact, the national 12393 hotline
+    all_contacts: bool = True  # False: only the deciding office and the 12393 hotline
 
 
-# The last level keeps only 12393 of the contacts: for an answer embedded beside other text
-# that already names whom to call.
+# The last level keeps only the deciding office and 12393 of the contacts: for an answer
+# embedded beside other text that already names whom to call.
 LEVELS: Final = (
     Detail(quotes=True, registration_quotes=True),
     Detail(quotes=False, registration_quotes=True),
@@ -135,6 +135,18 @@ def _contact_lines(result: QuoteResult) -> list[tuple[ContactItem, list[str]]]:
     ]
 
 
+def _compact_contact_lines(
+    result: QuoteResult, lines: list[tuple[ContactItem, list[str]]]
+) -> list[tuple[ContactItem, list[str]]]:
+    """The most compact level's contacts: the deciding office's line (its phone is printed
+    nowhere else in the answer: the notes name the office only) and the 12393 hotline."""
+    office = [
+        line for line in lines[:-1]
+        if result.office_phone is not None and line[0].detail == result.office_phone
+    ]
+    return office + lines[-1:]
+
+
 def _closed_from(result: QuoteResult) -> str | None:
     return next((n.params.get("date") for n in result.notes if n.code == "closed"), None)
 
@@ -155,6 +167,7 @@ def answer_context(
     skipped = _SAID_BY_HEADLINE.get(result.status, set()) | said_elsewhere
     applied = _applied_line(result)
     subsidies = result.amount.subsidies if result.amount else []
+    contacts = _contact_lines(result)
     birth = result.request.birth_date
     deadline = result.deadline
     newborn_days = (
@@ -174,7 +187,9 @@ def answer_context(
         "applied": applied,
         "other_subsidies": [s for s in subsidies if s is not applied and s.amount is not None],
         "office": _office(result),
-        "contact_lines": _contact_lines(result),
+        "contact_lines": (
+            contacts if detail.all_contacts else _compact_contact_lines(result, contacts)
+        ),
         "closed_from": _closed_from(result),
         "newborn_days": newborn_days,
     }

@@ -18,6 +18,8 @@ import pytest
 from pydantic import ValidationError
 
 from dialogs.rendering import render_quote
+from dialogs.rendering.environment import render_template
+from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, answer_context
 from dialogs.rendering.reference import render_reference
 from dialogs.rendering.short import render_short
 from policies.catalog import load_catalog
@@ -132,3 +134,18 @@ def test_the_deciding_office_must_name_a_contact_line() -> None:
     data["region"]["office_contact"] = "c9_nowhere"
     with pytest.raises(ValidationError, match="office_contact c9_nowhere"):
         PolicyFile.model_validate(data)
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+def test_the_most_compact_answer_keeps_the_deciding_offices_phone(lang: str) -> None:
+    # the notes name the office without its phone, so the answer cut to its most compact
+    # level (an answer too long for one message) must keep that office's line and 12393
+    request = QuoteRequest(
+        region="changtu", identities=frozenset({"dibao_edge"}), payment_date=date(2025, 3, 10)
+    )
+    result = quote(request, CATALOG)
+    context = answer_context(result, lang, "text", LEVELS[-1])
+    text = render_template(ANSWER_TEMPLATE, lang, "text", **context)
+    lines = contact_lines(text)
+    assert [PHONES["medical"] in lines[0], PHONES["hotline"] in lines[1]] == [True, True], lines
+    assert len(lines) == 2 and PHONES["tax"] not in text
