@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from policies.problems import Problem, from_validation, from_yaml
 from policies.schema import (
     Clause,
     Identity,
@@ -37,8 +38,8 @@ M = TypeVar("M", bound=BaseModel)
 class DataError(Exception):
     """A policy data file is broken: names the file, the field and the reason."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
 
@@ -145,26 +146,18 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _format_validation(path: Path, err: ValidationError) -> list[str]:
-    problems = []
-    for item in err.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        problems.append(f"{display_path(path)}: {where}: {item['msg']}")
-    return problems
-
-
 def _read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
-def _parse(model: type[M], path: Path, problems: list[str]) -> M | None:
+def _parse(model: type[M], path: Path, problems: list[Problem]) -> M | None:
     try:
         return model.model_validate(_read_yaml(path))
     except ValidationError as err:
-        problems.extend(_format_validation(path, err))
+        problems.extend(from_validation(display_path(path), err))
     except yaml.YAMLError as err:
-        problems.append(f"{display_path(path)}: (YAML): {err}")
+        problems.append(from_yaml(display_path(path), err))
     return None
 
 
@@ -189,7 +182,7 @@ def read_catalog(data_dir: Path = DATA_DIR, also: tuple[Path, ...] = ()) -> Cata
     `also` names further data trees whose policy files join the catalog (the tests' second
     insurance year of a region, which is not shipped).
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     registry = _parse(IdentityRegistry, data_dir / "identities.yaml", problems)
     national = _parse(NationalFile, data_dir / "national.yaml", problems)
     loaded: list[LoadedPolicy] = []
@@ -200,8 +193,10 @@ def read_catalog(data_dir: Path = DATA_DIR, also: tuple[Path, ...] = ()) -> Cata
         data = _parse(PolicyFile, path, problems)
         if data is not None:
             loaded.append(LoadedPolicy(path, data, {c.id: c for c in data.clauses}))
-    if problems or registry is None or national is None:
-        raise DataError(problems or ["policy data could not be read"])
+    if problems:
+        raise DataError(problems)
+    # _parse names a problem whenever it returns None
+    assert registry is not None and national is not None
     catalog = Catalog(
         identities={i.code: i for i in registry.identities},
         national=national,

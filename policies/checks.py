@@ -1,6 +1,7 @@
 """Semantic checks of the policy data, beyond the schema: `yibao policies check`.
 
-Each problem names the file, the field and the reason, so a broken file is fixed in minutes.
+Each problem names the file, the field and the kind of problem with its values (a
+`policies.problems.Problem`), so a broken file is fixed in minutes, in the reader's language.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from policies.catalog import (
     display_path,
     read_catalog,
 )
+from policies.problems import Problem, problem
 from policies.schema import PolicyFile, SubsidyKind, Window
 
 _SPACE = re.compile(r"\s+")
@@ -29,6 +31,9 @@ _SPACE = re.compile(r"\s+")
 def squash(text: str) -> str:
     """Whitespace-normalised form used to compare a quote with its notice (OCR adds spaces)."""
     return _SPACE.sub("", text)
+
+
+_NATIONAL = "policies/data/national.yaml"
 
 
 def _where(policy: LoadedPolicy) -> str:
@@ -133,8 +138,8 @@ def _identity_refs(data: PolicyFile) -> list[tuple[str, str]]:
     return refs
 
 
-def _windows_problems(where: str, data: PolicyFile) -> list[str]:
-    problems: list[str] = []
+def _windows_problems(where: str, data: PolicyFile) -> list[Problem]:
+    problems: list[Problem] = []
     audiences: set[tuple[str, ...] | None] = {
         tuple(sorted(w.audience)) if w.audience else None for w in data.windows
     }
@@ -153,61 +158,92 @@ def _windows_problems(where: str, data: PolicyFile) -> list[str]:
             for before, after in pairwise(ordered):
                 if after.start <= before.end:
                     problems.append(
-                        f"{where}: windows: {before.id} ({before.start}–{before.end}) overlaps "
-                        f"{after.id} ({after.start}–{after.end})"
+                        problem(
+                            where,
+                            "windows",
+                            "windows_overlap",
+                            before=before.id,
+                            before_start=before.start,
+                            before_end=before.end,
+                            after=after.id,
+                            after_start=after.start,
+                            after_end=after.end,
+                        )
                     )
     general = sorted((w for w in data.windows if not w.audience), key=lambda w: w.start)
     last_day = data.closure.from_date - timedelta(days=1) if data.closure else data.coverage_end
     for before, after in pairwise(general):
         if after.start != before.end + timedelta(days=1):
-            problems.append(f"{where}: windows: gap between {before.id} and {after.id}")
+            problems.append(
+                problem(where, "windows", "windows_gap", before=before.id, after=after.id)
+            )
     if general and general[-1].end != last_day:
         problems.append(
-            f"{where}: windows: the last window ({general[-1].id}) ends {general[-1].end}, "
-            f"but payment is accepted until {last_day}"
+            problem(
+                where,
+                "windows",
+                "last_window_short",
+                window=general[-1].id,
+                end=general[-1].end,
+                last_day=last_day,
+            )
         )
     if data.coverage_start > data.coverage_end:
-        problems.append(f"{where}: coverage_start: after coverage_end")
+        problems.append(problem(where, "coverage_start", "coverage_reversed"))
     return problems
 
 
-def _money_problems(where: str, data: PolicyFile) -> list[str]:
-    problems: list[str] = []
+def _money_problems(where: str, data: PolicyFile) -> list[Problem]:
+    problems: list[Problem] = []
     tiers: list[int | None] = [t.number for t in data.tiers] or [None]
     for i, placement in enumerate(data.tier_placements):
         if placement.tier not in tiers:
-            problems.append(f"{where}: tier_placements[{i}].tier: no tier {placement.tier}")
+            problems.append(
+                problem(where, f"tier_placements[{i}].tier", "no_such_tier", tier=placement.tier)
+            )
     for tier in tiers:
         if not any(s.tier == tier and not s.identities for s in data.standards):
-            problems.append(f"{where}: standards: no general standard for tier {tier}")
+            problems.append(problem(where, "standards", "no_general_standard", tier=tier))
     for i, subsidy in enumerate(data.subsidies):
         for tier in subsidy.tiers or tiers:
             general = next(
                 (s.amount for s in data.standards if s.tier == tier and not s.identities), None
             )
             if general is None:
-                problems.append(f"{where}: subsidies[{i}].tiers: no standard for tier {tier}")
+                problems.append(
+                    problem(where, f"subsidies[{i}].tiers", "subsidy_no_standard", tier=tier)
+                )
                 continue
             amount: Decimal | None = subsidy.amount
             if subsidy.kind is SubsidyKind.PERCENT and subsidy.percent is not None:
                 amount = general * subsidy.percent / 100
             if amount is not None and amount > general:
                 problems.append(
-                    f"{where}: subsidies[{i}].amount: {amount} exceeds the tier {tier} "
-                    f"standard {general}"
+                    problem(
+                        where,
+                        f"subsidies[{i}].amount",
+                        "subsidy_exceeds",
+                        amount=amount,
+                        tier=tier,
+                        standard=general,
+                    )
                 )
     return problems
 
 
-def check_catalog(catalog: Catalog, documents_dir: Path = DOCUMENTS_DIR) -> list[str]:
+def check_catalog(catalog: Catalog, documents_dir: Path = DOCUMENTS_DIR) -> list[Problem]:
     """Every problem found across the catalog; an empty list means the data is sound."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     national_text = squash((documents_dir / catalog.national.text_file).read_text("utf-8"))
     for national in catalog.national.clauses:
         if national.quote is not None and squash(national.quote) not in national_text:
             problems.append(
-                f"policies/data/national.yaml: clauses[{national.id}].quote: "
-                "not found verbatim in the national summary"
+                problem(
+                    _NATIONAL,
+                    f"clauses[{national.id}].quote",
+                    "quote_not_verbatim",
+                    text_file=catalog.national.text_file,
+                )
             )
     national_refs = [
         (f"fiscal_subsidies[{f.year}].clause", f.clause) for f in catalog.national.fiscal_subsidies
@@ -216,20 +252,24 @@ def check_catalog(catalog: Catalog, documents_dir: Path = DOCUMENTS_DIR) -> list
     national_refs.append(("hotline.clause", catalog.national.hotline.clause))
     for field, ref in national_refs:
         if ref.removeprefix(NATIONAL_PREFIX) not in catalog.national_clauses:
-            problems.append(f"policies/data/national.yaml: {field}: unknown national clause {ref}")
+            problems.append(problem(_NATIONAL, field, "unknown_national_clause", ref=ref))
     seen_years: set[tuple[str, int]] = set()
     for policy in catalog.policies:
         key = (policy.data.region.slug, policy.data.insurance_year)
         if key in seen_years:
-            problems.append(f"{_where(policy)}: insurance_year: a second file for {key}")
+            problems.append(
+                problem(
+                    _where(policy), "insurance_year", "duplicate_year", region=key[0], year=key[1]
+                )
+            )
         seen_years.add(key)
         problems += check_policy(catalog, policy, documents_dir)
     return problems
 
 
-def check_policy(catalog: Catalog, policy: LoadedPolicy, documents_dir: Path) -> list[str]:
+def check_policy(catalog: Catalog, policy: LoadedPolicy, documents_dir: Path) -> list[Problem]:
     """The semantic checks of one file (also run on a draft once it passes the schema)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     where = _where(policy)
     data = policy.data
     if (
@@ -237,42 +277,53 @@ def check_policy(catalog: Catalog, policy: LoadedPolicy, documents_dir: Path) ->
         or policy.path.parent.name != data.region.slug
     ):
         problems.append(
-            f"{where}: file must be named data/{data.region.slug}/{data.insurance_year}.yaml"
+            problem(
+                where,
+                "",
+                "misnamed_file",
+                expected=f"data/{data.region.slug}/{data.insurance_year}.yaml",
+            )
         )
     text_path = documents_dir / data.document.text_file
     if not text_path.is_file():
-        problems.append(f"{where}: document.text_file: {text_path.name} does not exist")
+        problems.append(
+            problem(where, "document.text_file", "text_file_missing", text_file=text_path.name)
+        )
         text = ""
     else:
         text = squash(text_path.read_text("utf-8"))
     ids = [c.id for c in data.clauses]
     for dup in {i for i in ids if ids.count(i) > 1}:
-        problems.append(f"{where}: clauses: id {dup} is used twice")
+        problems.append(problem(where, "clauses", "duplicate_clause_id", id=dup))
     for clause in data.clauses:
         if text and squash(clause.quote) not in text:
             problems.append(
-                f"{where}: clauses[{clause.id}].quote: not found verbatim in "
-                f"{data.document.text_file}"
+                problem(
+                    where,
+                    f"clauses[{clause.id}].quote",
+                    "quote_not_verbatim",
+                    text_file=data.document.text_file,
+                )
             )
     for field, ref in _clause_refs(data):
         if ref.startswith(NATIONAL_PREFIX):
             if ref.removeprefix(NATIONAL_PREFIX) not in catalog.national_clauses:
-                problems.append(f"{where}: {field}: unknown national clause {ref}")
+                problems.append(problem(where, field, "unknown_national_clause", ref=ref))
         elif ref not in policy.clauses:
-            problems.append(f"{where}: {field}: unknown clause {ref}")
+            problems.append(problem(where, field, "unknown_clause", ref=ref))
     note_ids = {n.id for n in data.notes}
     for field, ref in _note_refs(data):
         if ref not in note_ids:
-            problems.append(f"{where}: {field}: unknown note {ref}")
+            problems.append(problem(where, field, "unknown_note", ref=ref))
     for field, code in _identity_refs(data):
         if code not in catalog.identities:
-            problems.append(f"{where}: {field}: identity {code} is not in identities.yaml")
+            problems.append(problem(where, field, "unknown_identity", identity=code))
     problems += _windows_problems(where, data)
     problems += _money_problems(where, data)
     return problems
 
 
-def run_checks(data_dir: Path = DATA_DIR, documents_dir: Path = DOCUMENTS_DIR) -> list[str]:
+def run_checks(data_dir: Path = DATA_DIR, documents_dir: Path = DOCUMENTS_DIR) -> list[Problem]:
     """Every problem of the complete files, then what each draft still lacks."""
     from policies.drafts import check_drafts  # drafts builds on check_policy: import late
 

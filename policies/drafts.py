@@ -32,32 +32,24 @@ from policies.catalog import (
     policy_files,
 )
 from policies.checks import check_policy, squash
+from policies.problems import Problem, field_path, from_validation, from_yaml, problem
 from policies.scaffold import PLACEHOLDER
 from policies.schema import PolicyFile
 
 Loc = tuple[str | int, ...]
 
-_REQUIRED: Final = {
-    "document": "the document's title, issuer, number, date and text_file",
-    "coverage_start": "the first day of the benefit period (待遇享受期)",
-    "coverage_end": "the last day of the benefit period (待遇享受期)",
-    "clauses": "the notice's clauses, each with its label and a verbatim quote",
-    "standards": "the personal contribution (个人缴费标准): one entry per tier with the "
-    "amount in yuan and the clause that states it",
-    "windows": "the payment windows: at least the collection period (集中缴费期) with its "
-    "first and last day and its clause, then what the notice says about paying after it",
-    "combination": "what a person with several identities gets: rule highest "
-    "(按最高标准, 不重复资助) with its clause, or not_stated",
-    "waiting": "the waiting periods (待遇等待期): the notice's, or the national rules it "
-    "defers to",
-}
-
-
-def _dotted(path: Loc) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
+# The parts every notice needs; what to add is said per key where the problem is rendered
+# (dialogs/templates/cli/policy_problem.j2, code draft_missing).
+_REQUIRED: Final = (
+    "document",
+    "coverage_start",
+    "coverage_end",
+    "clauses",
+    "standards",
+    "windows",
+    "combination",
+    "waiting",
+)
 
 
 def _walk(value: Any, path: Loc = ()) -> Iterator[tuple[Loc, Any]]:
@@ -88,14 +80,14 @@ def _refs(body: dict[str, Any]) -> list[tuple[str, str]]:
         if not path or not _is_clause_key(path[-1]) or path[0] == "clauses":
             continue
         values = value if isinstance(value, list) else [value]
-        refs += [(_dotted(path), v) for v in values if isinstance(v, str) and v]
+        refs += [(field_path(path), v) for v in values if isinstance(v, str) and v]
     return refs
 
 
 def _clause_problems(
     where: str, body: dict[str, Any], documents_dir: Path, catalog: Catalog | None
-) -> list[str]:
-    problems: list[str] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     clauses = [c for c in body.get("clauses") or [] if isinstance(c, dict)]
     ids = {str(c.get("id")): str(c.get("label", "")) for c in clauses}
     text_file = (body.get("document") or {}).get("text_file")
@@ -105,13 +97,20 @@ def _clause_problems(
         if text_path.is_file():
             text = squash(text_path.read_text("utf-8"))
         else:
-            problems.append(f"{where}: document.text_file: {text_path.name} does not exist")
+            problems.append(
+                problem(where, "document.text_file", "text_file_missing", text_file=text_path.name)
+            )
     for clause in clauses:
         quote = clause.get("quote")
         verbatim = not isinstance(quote, str) or _is_placeholder(quote) or squash(quote) in text
         if text and not verbatim:
             problems.append(
-                f"{where}: clauses[{clause.get('id')}].quote: not found verbatim in {text_file}"
+                problem(
+                    where,
+                    f"clauses[{clause.get('id')}].quote",
+                    "quote_not_verbatim",
+                    text_file=text_file,
+                )
             )
     cited: set[str] = set()
     for field, ref in _refs(body):
@@ -121,77 +120,71 @@ def _clause_problems(
         if ref.startswith(NATIONAL_PREFIX):
             national = ref.removeprefix(NATIONAL_PREFIX)
             if catalog is not None and national not in catalog.national_clauses:
-                problems.append(f"{where}: {field}: unknown national clause {ref}")
+                problems.append(problem(where, field, "unknown_national_clause", ref=ref))
         elif ref not in ids:
-            problems.append(
-                f"{where}: {field}: unknown clause {ref}: use the id of one of the clauses"
-            )
+            problems.append(problem(where, field, "unknown_clause", ref=ref))
     for ident, label in ids.items():
         if ident not in cited:
-            problems.append(
-                f"{where}: clauses[{ident}] ({label}): never cited: cite it from the rule it "
-                "sets, or delete it if it sets none (工作要求, 职责分工 and the like)"
-            )
+            problems.append(problem(where, f"clauses[{ident}]", "clause_never_cited", label=label))
     return problems
 
 
-def draft_problems(path: Path, documents_dir: Path, catalog: Catalog | None) -> list[str]:
+def draft_problems(path: Path, documents_dir: Path, catalog: Catalog | None) -> list[Problem]:
     """What the draft at `path` still lacks; never empty (see the module docstring)."""
     where = display_path(path)
     try:
         doc = yaml.safe_load(path.read_text("utf-8"))
     except yaml.YAMLError as err:
-        return [f"{where}: (YAML): {err}"]
+        return [from_yaml(where, err)]
     if not isinstance(doc, dict):
-        return [f"{where}: (top level): not a mapping"]
+        return [problem(where, "", "top_not_mapping")]
     draft = doc.get("draft")
     body = {k: v for k, v in doc.items() if k != "draft"}
-    problems: list[str] = []
+    problems: list[Problem] = []
     holes: list[Loc] = []
     for place, value in _walk(body):
         if _is_placeholder(value):
             holes.append(place)
             hint = str(value).strip().removeprefix(PLACEHOLDER).lstrip(" :")
-            problems.append(f"{where}: {_dotted(place)}: still to fill in: {hint}")
+            problems.append(problem(where, field_path(place), "draft_todo", hint=hint))
     review = draft.get("review") if isinstance(draft, dict) else None
     for item in review or []:
         if isinstance(item, dict):
             problems.append(
-                f"{where}: {item.get('field')}: to review: {item.get('why')}; then delete this "
-                "entry from draft.review"
+                problem(where, str(item.get("field")), "draft_review", why=item.get("why"))
             )
     covered: set[str] = set()
-    for key, what in _REQUIRED.items():
+    for key in _REQUIRED:
         if not body.get(key):
             covered.add(key)
-            problems.append(f"{where}: {key}: missing: add {what}")
+            problems.append(problem(where, key, "draft_missing"))
     problems += _clause_problems(where, body, documents_dir, catalog)
     try:
         data = PolicyFile.model_validate(body)
     except ValidationError as err:
-        for item in err.errors():
+        for item, found in zip(err.errors(), from_validation(where, err), strict=True):
             loc = tuple(item["loc"])
             if any(loc[: len(h)] == h for h in holes) or (loc and loc[0] in covered):
                 continue  # already named above, in words a volunteer can act on
-            problems.append(f"{where}: {_dotted(loc) or '(top level)'}: {item['msg']}")
+            problems.append(found)
     else:
         if catalog is not None:
             loaded = LoadedPolicy(path, data, {c.id: c for c in data.clauses})
             problems += [
-                p for p in check_policy(catalog, loaded, documents_dir) if "unknown clause" not in p
+                p
+                for p in check_policy(catalog, loaded, documents_dir)
+                if p.code != "unknown_clause"  # named above, found by key name
             ]
     problems = list(dict.fromkeys(problems))
     if not problems:
-        problems.append(
-            f"{where}: draft: nothing else is missing: have a second person compare the rules "
-            "with the notice, add the worked cases, then delete the `draft:` block to put the "
-            "notice in service and run `make test`"
-        )
+        problems.append(problem(where, "draft", "draft_complete"))
     return problems
 
 
-def check_drafts(data_dir: Path, documents_dir: Path, catalog: Catalog | None) -> list[str]:
-    problems: list[str] = []
+def check_drafts(
+    data_dir: Path, documents_dir: Path, catalog: Catalog | None
+) -> list[Problem]:
+    problems: list[Problem] = []
     for path in policy_files(data_dir):
         if is_draft(path):
             problems += draft_problems(path, documents_dir, catalog)

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policies.periods import Duration
+from policies.problems import validator_error
 
 
 class Strict(BaseModel):
@@ -109,11 +110,15 @@ class Subsidy(Strict):
     @model_validator(mode="after")
     def _amount_matches_kind(self) -> Subsidy:
         if self.kind is SubsidyKind.FIXED and self.amount is None:
-            raise ValueError("a fixed subsidy needs an amount")
+            raise validator_error("subsidy_amount_missing", "a fixed subsidy needs an amount")
         if self.kind is SubsidyKind.PERCENT and self.percent is None:
-            raise ValueError("a percent subsidy needs a percent")
+            raise validator_error("subsidy_percent_missing", "a percent subsidy needs a percent")
         if self.kind in (SubsidyKind.FULL, SubsidyKind.NOT_STATED) and self.amount is not None:
-            raise ValueError(f"a {self.kind.value} subsidy takes no amount")
+            raise validator_error(
+                "subsidy_amount_not_taken",
+                "a {kind} subsidy takes no amount",
+                kind=self.kind.value,
+            )
         return self
 
 
@@ -140,7 +145,10 @@ class FiscalSubsidy(Strict):
     @model_validator(mode="after")
     def _national_only_without_amount(self) -> FiscalSubsidy:
         if self.national is not None and self.amount is not None:
-            raise ValueError("a fiscal subsidy with its own amount does not defer to the nation")
+            raise validator_error(
+                "fiscal_subsidy_defers",
+                "a fiscal subsidy with its own amount does not defer to the nation",
+            )
         return self
 
 
@@ -179,7 +187,13 @@ class Window(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end < self.start:
-            raise ValueError(f"window {self.id} ends ({self.end}) before it starts ({self.start})")
+            raise validator_error(
+                "window_reversed",
+                "window {id} ends ({end}) before it starts ({start})",
+                id=self.id,
+                start=self.start,
+                end=self.end,
+            )
         return self
 
 
@@ -327,7 +341,11 @@ class PolicyFile(Strict):
     def _office_contact_is_a_contact(self) -> PolicyFile:
         wanted = self.region.office_contact
         if wanted is not None and all(c.clause != wanted for c in self.contacts):
-            raise ValueError(f"region.office_contact {wanted} is the clause of no contact")
+            raise validator_error(
+                "office_contact_unknown",
+                "region.office_contact {ref} is the clause of no contact",
+                ref=wanted,
+            )
         return self
 
     def office_phone(self) -> str | None:
@@ -355,7 +373,11 @@ class NationalClause(Strict):
     @model_validator(mode="after")
     def _quote_or_reading(self) -> NationalClause:
         if (self.quote is None) == (self.reading is None):
-            raise ValueError(f"national clause {self.id}: give exactly one of quote and reading")
+            raise validator_error(
+                "national_quote_or_reading",
+                "national clause {id}: give exactly one of quote and reading",
+                id=self.id,
+            )
         return self
 
 

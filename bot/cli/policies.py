@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from dialogs.rendering import Lang
     from policies.catalog import Catalog
+    from policies.problems import Problem
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -133,6 +137,27 @@ def _dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     return root / "data", root / "documents"
 
 
+def problem_lines(problems: Iterable[Problem], lang: Lang) -> list[str]:
+    """Each problem as "file: field: what is wrong" in `lang`; the file and the field stay as
+    the YAML spells them, so the editor can search for them."""
+    from dialogs.rendering import render_template
+
+    lines = []
+    for problem in problems:
+        where = f"{problem.file}: {problem.field}" if problem.field else problem.file
+        said = render_template(
+            "cli/policy_problem.j2",
+            lang,
+            "text",
+            code=problem.code,
+            field=problem.field,
+            language=lang,
+            **problem.context,
+        )
+        lines.append(f"{where}: {' '.join(said.split())}")
+    return lines
+
+
 def run_check(args: argparse.Namespace) -> int:
     from dialogs.rendering import render_template
     from policies.catalog import policy_files
@@ -145,7 +170,7 @@ def run_check(args: argparse.Namespace) -> int:
             "cli/policies_check.j2",
             args.lang,
             "text",
-            problems=problems,
+            problems=problem_lines(problems, args.lang),
             files=len(policy_files(data_dir)),
         )
     )
@@ -171,7 +196,7 @@ def run_new(args: argparse.Namespace) -> int:
     try:
         catalog = read_catalog(data_dir)
     except DataError as err:
-        print("\n".join(err.problems), file=sys.stderr)
+        print("\n".join(problem_lines(err.problems, lang)), file=sys.stderr)
         return 1
     slug = catalog.resolve_region(args.region)
     if slug is None and not _SLUG.fullmatch(args.region):

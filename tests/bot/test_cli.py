@@ -17,6 +17,7 @@ import pytest
 from bot.cli import main
 from dialogs.rendering.script import to_traditional
 from policies.catalog import load_catalog, policy_files
+from policies.problems import problem
 from policies.result import Status
 
 CATALOG = load_catalog()
@@ -285,14 +286,23 @@ def test_policies_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
 def test_policies_check_reports_problems(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    problems = ["policies/data/x/2025.yaml: windows: gap between a and b", "y.yaml: id: bad"]
+    problems = [
+        problem("policies/data/x/2025.yaml", "windows", "windows_gap", before="a", after="b"),
+        problem("y.yaml", "clauses", "duplicate_clause_id", id="c1"),
+    ]
     # the handler imports run_checks at call time, so patching the module is enough
     monkeypatch.setattr("policies.checks.run_checks", lambda *dirs: problems)
     code, out, _ = run(capsys, "policies", "check")
     assert code == 1
     *lines, summary = out.splitlines()
-    assert lines == problems
+    assert lines == [
+        "policies/data/x/2025.yaml: windows: "
+        "缴费期 a 与 b 之间有空档：下一个缴费期应从上一个结束的次日开始",
+        "y.yaml: clauses: 条款编号 c1 用了两次",
+    ]
     assert summary == f"检查了 {len(policy_files())} 个文件，发现 2 个问题。"
+    code, out, _ = run(capsys, "policies", "check", "--lang", "en")
+    assert out.splitlines()[1] == "y.yaml: clauses: clause id c1 is used twice"
 
 
 @pytest.mark.parametrize(

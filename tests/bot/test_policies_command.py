@@ -112,4 +112,4 @@ def test_a_new_region_by_its_slug(root: Path, capsys: pytest.CaptureFixture[str]
     assert "slug: tieling-test" in draft.read_text("utf-8")
     assert check(root) == 1
     out = capsys.readouterr().out
-    assert "tieling-test/2026.yaml: region.admin_code: still to fill in" in out
+    assert "tieling-test/2026.yaml: region.admin_code: 尚待填写：“" in out

@@ -2,7 +2,8 @@
 
 Each test copies the real data (and the notice texts) to a temporary directory, breaks one
 thing, and checks that `read_catalog` (schema) raises DataError or `check_catalog` (semantic
-checks) reports it.
+checks) reports it, as a coded problem (`policies.problems.Problem`: file, field, code and its
+values; tests/bot/test_cli_policy_problems.py checks how each reads in every language).
 
 The copy mirrors the package layout (tmp/policies/data, tmp/policies/documents) and points the
 modules' path constants at it, because the problem messages print paths relative to the package
@@ -21,6 +22,7 @@ import yaml
 
 from policies.catalog import DATA_DIR, DOCUMENTS_DIR, DataError, read_catalog
 from policies.checks import check_catalog
+from policies.problems import Problem
 
 Doc = dict[str, Any]
 
@@ -38,10 +40,10 @@ class DataCopy:
         change(doc)
         path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         return check_catalog(read_catalog(self.data), self.documents)
 
-    def schema_problems(self) -> list[str]:
+    def schema_problems(self) -> list[Problem]:
         with pytest.raises(DataError) as info:
             read_catalog(self.data)
         return info.value.problems
@@ -52,10 +54,20 @@ def copy(tmp_path: Path) -> DataCopy:
     return DataCopy(tmp_path)
 
 
-def one_problem(problems: list[str], *parts: str) -> str:
-    """The single problem mentioning every part; fails listing all problems otherwise."""
-    found = [p for p in problems if all(part in p for part in parts)]
-    assert len(found) == 1, f"expected one problem with {parts}, got {problems}"
+def one_problem(
+    problems: list[Problem], file: str, field: str, code: str, **params: str
+) -> Problem:
+    """The single problem of `file` (a path's end) at `field` of kind `code` with at least
+    these parameters; fails listing all problems otherwise."""
+    found = [
+        p
+        for p in problems
+        if p.file.endswith(file)
+        and (p.field, p.code) == (field, code)
+        and params.items() <= p.context.items()
+    ]
+    shown = "\n".join(str(p) for p in problems)
+    assert len(found) == 1, f"expected one {file}: {field}: {code} {params}, got\n{shown}"
     return found[0]
 
 
@@ -69,7 +81,7 @@ def test_pristine_copy_is_clean(copy: DataCopy) -> None:
 
 def test_unknown_top_level_key(copy: DataCopy) -> None:
     copy.edit("changtu/2025.yaml", lambda d: d.update(deadline_note="typo"))
-    one_problem(copy.schema_problems(), "changtu/2025.yaml", "deadline_note", "Extra inputs")
+    one_problem(copy.schema_problems(), "changtu/2025.yaml", "deadline_note", "unknown_field")
 
 
 def test_unknown_nested_key(copy: DataCopy) -> None:
@@ -77,7 +89,9 @@ def test_unknown_nested_key(copy: DataCopy) -> None:
         doc["subsidies"][0]["amout"] = 100
 
     copy.edit("kezuohouqi/2025.yaml", change)
-    one_problem(copy.schema_problems(), "kezuohouqi/2025.yaml", "subsidies.0.amout", "Extra")
+    one_problem(
+        copy.schema_problems(), "kezuohouqi/2025.yaml", "subsidies[0].amout", "unknown_field"
+    )
 
 
 def test_wrong_type(copy: DataCopy) -> None:
@@ -85,7 +99,13 @@ def test_wrong_type(copy: DataCopy) -> None:
         doc["standards"][0]["amount"] = "four hundred"
 
     copy.edit("shuangqing/2025.yaml", change)
-    one_problem(copy.schema_problems(), "shuangqing/2025.yaml", "standards.0.amount")
+    one_problem(
+        copy.schema_problems(),
+        "shuangqing/2025.yaml",
+        "standards[0].amount",
+        "not_number",
+        value="four hundred",
+    )
 
 
 def test_window_ending_before_it_starts(copy: DataCopy) -> None:
@@ -93,13 +113,20 @@ def test_window_ending_before_it_starts(copy: DataCopy) -> None:
         doc["windows"][0]["end"] = "2024-01-01"
 
     copy.edit("changtu/2025.yaml", change)
-    one_problem(copy.schema_problems(), "changtu/2025.yaml", "windows.0", "ends")
+    one_problem(
+        copy.schema_problems(),
+        "changtu/2025.yaml",
+        "windows[0]",
+        "window_reversed",
+        id="collection",
+        end="2024-01-01",
+    )
 
 
 def test_broken_yaml(copy: DataCopy) -> None:
     path = copy.data / "wulateqianqi" / "2024.yaml"
     path.write_text(path.read_text("utf-8") + "\n  - : [\n", "utf-8")
-    one_problem(copy.schema_problems(), "wulateqianqi/2024.yaml", "YAML")
+    one_problem(copy.schema_problems(), "wulateqianqi/2024.yaml", "", "yaml_syntax")
 
 
 def test_misquoted_clause(copy: DataCopy) -> None:
@@ -109,7 +136,11 @@ def test_misquoted_clause(copy: DataCopy) -> None:
 
     copy.edit("changtu/2025.yaml", change)
     one_problem(
-        copy.problems(), "changtu/2025.yaml", "clauses[c2_standard].quote", "not found verbatim"
+        copy.problems(),
+        "changtu/2025.yaml",
+        "clauses[c2_standard].quote",
+        "quote_not_verbatim",
+        text_file="changtu-2025.txt",
     )
 
 
@@ -128,8 +159,15 @@ def test_overlapping_windows(copy: DataCopy) -> None:
         late["start"] = "2025-02-20"
 
     copy.edit("fengdu-lizi/2025.yaml", change)
-    problem = one_problem(copy.problems(), "fengdu-lizi/2025.yaml", "windows", "overlaps")
-    assert "jan_feb" in problem and "mar_jun" in problem
+    one_problem(
+        copy.problems(),
+        "fengdu-lizi/2025.yaml",
+        "windows",
+        "windows_overlap",
+        before="jan_feb",
+        after="mar_jun",
+        after_start="2025-02-20",
+    )
 
 
 def test_gap_between_windows(copy: DataCopy) -> None:
@@ -138,7 +176,9 @@ def test_gap_between_windows(copy: DataCopy) -> None:
         late["start"] = "2025-03-05"
 
     copy.edit("fengdu-lizi/2025.yaml", change)
-    one_problem(copy.problems(), "fengdu-lizi/2025.yaml", "windows", "gap", "mar_jun")
+    one_problem(
+        copy.problems(), "fengdu-lizi/2025.yaml", "windows", "windows_gap", after="mar_jun"
+    )
 
 
 def test_subsidy_above_standard(copy: DataCopy) -> None:
@@ -146,8 +186,10 @@ def test_subsidy_above_standard(copy: DataCopy) -> None:
         doc["subsidies"][subsidy_index(doc, "dibao")]["amount"] = 500
 
     copy.edit("kezuohouqi/2025.yaml", change)
-    problem = one_problem(copy.problems(), "kezuohouqi/2025.yaml", "subsidies[", ".amount")
-    assert "500" in problem and "exceeds" in problem and "400" in problem
+    problem = one_problem(
+        copy.problems(), "kezuohouqi/2025.yaml", "subsidies[3].amount", "subsidy_exceeds"
+    )
+    assert problem.context == {"amount": "500", "standard": "400"}
 
 
 def test_percent_subsidy_above_tier_standard(copy: DataCopy) -> None:
@@ -161,8 +203,10 @@ def test_percent_subsidy_above_tier_standard(copy: DataCopy) -> None:
         doc["subsidies"][index]["amount"] = 800
 
     copy.edit("fengdu-lizi/2025.yaml", change)
-    problem = one_problem(copy.problems(), "fengdu-lizi/2025.yaml", "exceeds")
-    assert "tier 2" in problem and "775" in problem
+    problems = [p for p in copy.problems() if p.code == "subsidy_exceeds"]
+    assert len(problems) == 1, problems
+    assert problems[0].file.endswith("fengdu-lizi/2025.yaml")
+    assert problems[0].context == {"amount": "800", "tier": "2", "standard": "775"}
 
 
 def test_unregistered_identity(copy: DataCopy) -> None:
@@ -171,7 +215,11 @@ def test_unregistered_identity(copy: DataCopy) -> None:
 
     copy.edit("changtu/2025.yaml", change)
     one_problem(
-        copy.problems(), "changtu/2025.yaml", "subsidies[0].identity", "martian", "identities.yaml"
+        copy.problems(),
+        "changtu/2025.yaml",
+        "subsidies[0].identity",
+        "unknown_identity",
+        identity="martian",
     )
 
 
@@ -181,7 +229,7 @@ def test_unknown_clause_reference(copy: DataCopy) -> None:
 
     copy.edit("shuangqing/2025.yaml", change)
     one_problem(
-        copy.problems(), "shuangqing/2025.yaml", "subsidies[0].clause", "unknown clause c9_9"
+        copy.problems(), "shuangqing/2025.yaml", "subsidies[0].clause", "unknown_clause", ref="c9_9"
     )
 
 
@@ -191,7 +239,11 @@ def test_unknown_national_clause_reference(copy: DataCopy) -> None:
 
     copy.edit("changtu/2025.yaml", change)
     one_problem(
-        copy.problems(), "changtu/2025.yaml", "waiting.repair_clause", "national:no_such_rule"
+        copy.problems(),
+        "changtu/2025.yaml",
+        "waiting.repair_clause",
+        "unknown_national_clause",
+        ref="national:no_such_rule",
     )
 
 
@@ -200,17 +252,31 @@ def test_unknown_note_reference(copy: DataCopy) -> None:
         doc["general_notes"] = ["no_such_note"]
 
     copy.edit("kezuohouqi/2025.yaml", change)
-    one_problem(copy.problems(), "kezuohouqi/2025.yaml", "general_notes", "no_such_note")
+    one_problem(
+        copy.problems(), "kezuohouqi/2025.yaml", "general_notes", "unknown_note", ref="no_such_note"
+    )
 
 
 def test_file_named_after_another_year(copy: DataCopy) -> None:
     (copy.data / "changtu" / "2025.yaml").rename(copy.data / "changtu" / "2026.yaml")
-    one_problem(copy.problems(), "changtu/2026.yaml", "must be named", "changtu/2025.yaml")
+    one_problem(
+        copy.problems(),
+        "changtu/2026.yaml",
+        "",
+        "misnamed_file",
+        expected="data/changtu/2025.yaml",
+    )
 
 
 def test_missing_notice_text(copy: DataCopy) -> None:
     (copy.documents / "shuangqing-2025.txt").unlink()
-    one_problem(copy.problems(), "shuangqing/2025.yaml", "document.text_file", "does not exist")
+    one_problem(
+        copy.problems(),
+        "shuangqing/2025.yaml",
+        "document.text_file",
+        "text_file_missing",
+        text_file="shuangqing-2025.txt",
+    )
 
 
 def test_read_catalog_outside_the_package(tmp_path: Path) -> None:
@@ -219,7 +285,7 @@ def test_read_catalog_outside_the_package(tmp_path: Path) -> None:
     path.write_text(path.read_text("utf-8") + "\nbogus_key: 1\n", "utf-8")
     with pytest.raises(DataError) as info:
         read_catalog(tmp_path / "data")
-    one_problem(info.value.problems, "changtu/2025.yaml", "bogus_key")
+    one_problem(info.value.problems, "changtu/2025.yaml", "bogus_key", "unknown_field")
 
 
 def test_shipped_data_is_clean() -> None:
@@ -235,7 +301,9 @@ def test_a_contact_without_concerns_is_rejected(copy: DataCopy) -> None:
         del doc["contacts"][0]["concerns"]
 
     copy.edit("changtu/2025.yaml", change)
-    one_problem(copy.schema_problems(), "changtu/2025.yaml", "contacts.0.concerns")
+    one_problem(
+        copy.schema_problems(), "changtu/2025.yaml", "contacts[0].concerns", "missing_field"
+    )
 
 
 def test_a_contact_concern_outside_the_enum_is_rejected(copy: DataCopy) -> None:
@@ -243,7 +311,13 @@ def test_a_contact_concern_outside_the_enum_is_rejected(copy: DataCopy) -> None:
         doc["contacts"][0]["concerns"][0]["topic"] = "everything"
 
     copy.edit("changtu/2025.yaml", change)
-    one_problem(copy.schema_problems(), "changtu/2025.yaml", "contacts.0.concerns.0.topic")
+    one_problem(
+        copy.schema_problems(),
+        "changtu/2025.yaml",
+        "contacts[0].concerns[0].topic",
+        "not_one_of",
+        value="everything",
+    )
 
 
 def test_a_contact_concern_names_registered_identities_and_known_clauses(copy: DataCopy) -> None:
@@ -254,5 +328,17 @@ def test_a_contact_concern_names_registered_identities_and_known_clauses(copy: D
 
     copy.edit("changtu/2025.yaml", change)
     problems = copy.problems()
-    one_problem(problems, "changtu/2025.yaml", "contacts[3].concerns[0].identities", "martian")
-    one_problem(problems, "changtu/2025.yaml", "contacts[3].concerns[0].clause", "c9_9")
+    one_problem(
+        problems,
+        "changtu/2025.yaml",
+        "contacts[3].concerns[0].identities",
+        "unknown_identity",
+        identity="martian",
+    )
+    one_problem(
+        problems,
+        "changtu/2025.yaml",
+        "contacts[3].concerns[0].clause",
+        "unknown_clause",
+        ref="c9_9",
+    )

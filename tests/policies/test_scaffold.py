@@ -20,6 +20,7 @@ from policies.checks import check_catalog, run_checks, squash
 from policies.drafts import draft_problems
 from policies.engine import quote
 from policies.notice_text import read_notice
+from policies.problems import Problem
 from policies.result import QuoteRequest
 from policies.scaffold import PLACEHOLDER, ScaffoldError, build, find_again, write
 
@@ -56,7 +57,7 @@ class Tree:
         write(draft)
         return draft.data_path
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         return run_checks(self.data, self.documents)
 
 
@@ -117,8 +118,8 @@ def test_check_names_what_a_new_region_lacks(tree: Tree) -> None:
     notice = tree.notice.parent / "wulateqianqi.txt"
     shutil.copy(DOCUMENTS_DIR / "wulateqianqi-2024.txt", notice)
     write(build("newregion", 2024, notice, tree.data, tree.documents, None))
-    problems = [p for p in tree.problems() if "newregion/2024.yaml" in p]
-    fields = [p.split(": ")[1] for p in problems]
+    problems = [p for p in tree.problems() if p.file.endswith("newregion/2024.yaml")]
+    todo = [p.field for p in problems if p.code == "draft_todo"]
     for field in (
         "standards[0].amount",
         "standards[0].clause",
@@ -127,13 +128,13 @@ def test_check_names_what_a_new_region_lacks(tree: Tree) -> None:
         "windows[0].clauses[0]",
         "combination.rule",
         "region.admin_code",
-        "clauses[c2_1] (二(一))",
-        "clauses[c2_2_4] (二(二)4)",
     ):
-        assert field in fields, f"{field} not named in {problems}"
-    assert any("never cited" in p and "clauses[c6_1]" in p for p in problems)
+        assert field in todo, f"{field} not named in {problems}"
+    uncited = {(p.field, p.context["label"]) for p in problems if p.code == "clause_never_cited"}
+    assert {("clauses[c2_1]", "二(一)"), ("clauses[c2_2_4]", "二(二)4")} <= uncited, problems
+    assert any(field == "clauses[c6_1]" for field, _ in uncited)
     # The complete files are still checked as strictly as before, and still clean.
-    assert [p for p in tree.problems() if "newregion" not in p] == []
+    assert [p for p in tree.problems() if "newregion" not in p.file] == []
 
 
 def test_an_existing_region_keeps_its_clause_ids_with_the_new_wording(tree: Tree) -> None:
@@ -174,14 +175,19 @@ def test_every_date_and_amount_is_left_to_type_again(tree: Tree) -> None:
 
 def test_check_names_each_placeholder_and_review_entry(tree: Tree) -> None:
     path = tree.start_changtu_2026()
-    problems = [p for p in tree.problems() if "changtu/2026.yaml" in p]
+    problems = [p for p in tree.problems() if p.file.endswith("changtu/2026.yaml")]
     assert any(
-        p.endswith("windows[0].start: still to fill in: last year 2024-09-23; the date the new "
-                   "notice gives (clause c1_1 一、1, c1_2 一、2)")
+        (p.field, p.code) == ("windows[0].start", "draft_todo")
+        and p.context["hint"] == "last year 2024-09-23; the date the new notice gives "
+        "(clause c1_1 一、1, c1_2 一、2)"
         for p in problems
     ), problems
-    assert any(": standards: to review: copied from changtu/2025.yaml" in p for p in problems)
-    assert not any("not found verbatim" in p for p in problems)
+    assert any(
+        (p.field, p.code) == ("standards", "draft_review")
+        and p.context["why"].startswith("copied from changtu/2025.yaml")
+        for p in problems
+    ), problems
+    assert not any(p.code == "quote_not_verbatim" for p in problems)
     assert is_draft(path)
 
 
@@ -190,12 +196,16 @@ def test_a_filled_in_draft_is_checked_like_a_complete_file(tree: Tree) -> None:
     doc = fill_in_as_a_volunteer(load(path))
     doc["draft"]["review"] = []
     save(path, doc)
-    problems = [p for p in tree.problems() if "changtu/2026.yaml" in p]
-    assert len(problems) == 1 and "draft: nothing else is missing" in problems[0], problems
+    problems = [p for p in tree.problems() if p.file.endswith("changtu/2026.yaml")]
+    assert [(p.field, p.code) for p in problems] == [("draft", "draft_complete")], problems
     # A real mistake in a draft that passes the schema: the semantic checks see it.
     doc["windows"][1]["start"] = date(2026, 3, 5)
     save(path, doc)
-    assert any("gap between collection and after_collection" in p for p in tree.problems())
+    assert any(
+        p.code == "windows_gap"
+        and p.context == {"before": "collection", "after": "after_collection"}
+        for p in tree.problems()
+    )
 
 
 def test_a_draft_never_reaches_an_answer(tree: Tree) -> None:
@@ -225,12 +235,12 @@ def test_a_draft_with_broken_yaml_values_does_not_break_the_catalog(tree: Tree) 
     save(path, doc)
     read_catalog(tree.data)  # the draft's problems are not the catalog's
     problems = draft_problems(path, tree.documents, None)
-    assert any(p.endswith("standards: missing: add the personal contribution (个人缴费标准): one "
-                          "entry per tier with the amount in yuan and the clause that states it")
-               for p in problems)
-    assert any("windows[0].clauses: unknown clause c9_9" in p for p in problems)
-    assert any("clauses[c1_1].quote: not found verbatim in changtu-2026.txt" in p
-               for p in problems)
+    named = {(p.field, p.code, p.params) for p in problems}
+    assert ("standards", "draft_missing", ()) in named, problems
+    assert ("windows[0].clauses", "unknown_clause", (("ref", "c9_9"),)) in named, problems
+    assert (
+        "clauses[c1_1].quote", "quote_not_verbatim", (("text_file", "changtu-2026.txt"),)
+    ) in named, problems
 
 
 def test_refuses_to_overwrite(tree: Tree) -> None:
@@ -284,7 +294,10 @@ def test_a_clause_new_this_year_is_added_and_must_be_cited(tree: Tree) -> None:
     kept = sorted(c["label"] for c in doc["clauses"] if c["label"].startswith(("五", "六")))
     assert kept == ["五、2", "五、3", "五、5", "五、6", "五、8"]
     problems = tree.problems()
-    assert any("clauses[c4_5] (四、5): never cited" in p for p in problems)
+    assert any(
+        (p.field, p.code, p.context) == ("clauses[c4_5]", "clause_never_cited", {"label": "四、5"})
+        for p in problems
+    ), problems
 
 
 def test_only_a_top_level_draft_key_makes_a_draft(tmp_path: Path) -> None:
