@@ -18,6 +18,7 @@ Routes:
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -78,10 +79,14 @@ class WebSettings:
             return cls(database=database, retention_days=retention_days)
         burst, _, rate = raw.partition("/")
         try:
-            return cls(database=database, rate_burst=int(burst), rate_per_second=float(rate),
-                       retention_days=retention_days)
+            rate_burst, rate_per_second = int(burst), float(rate)
         except ValueError:
             raise WebSettingsError("web_rate", value=raw) from None
+        # 0 or less lets nobody in; nan and inf break the token bucket's arithmetic
+        if rate_burst < 1 or not (math.isfinite(rate_per_second) and rate_per_second > 0):
+            raise WebSettingsError("web_rate", value=raw)
+        return cls(database=database, rate_burst=rate_burst, rate_per_second=rate_per_second,
+                   retention_days=retention_days)
 
 
 def create_app(

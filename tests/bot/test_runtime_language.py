@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from bot.store import migrations
 from bot.store.sqlite import SqliteStore
+from bot.web.app import WebSettings, WebSettingsError
 from tests.bot.test_cli_language import CHINESE, LANGS, english_words, run
 from tests.dialogs.test_scripts import _simplified
 from tests.postgres import Server
@@ -238,7 +239,7 @@ def test_a_port_in_use_in_every_language(
 
 
 WEB_SETTINGS: list[tuple[dict[str, str], int, str]] = [
-    ({"YIBAO_WEB_RATE": "fast"}, 2, "must be BURST/PER_SECOND"),
+    ({"YIBAO_WEB_RATE": "fast"}, 2, "must be BURST/PER_SECOND, two positive numbers"),
     ({"YIBAO_RETENTION_DAYS": "never"}, 2, "positive number of days"),
     ({"YIBAO_DATABASE_URL": "redis://x"}, 2, "the scheme must be one of"),
     ({"YIBAO_DATABASE_URL": "damaged"}, 3, "is damaged or not a SQLite file"),
@@ -259,6 +260,14 @@ def test_web_start_up_errors_in_every_language(
     code, out, err = run(capsys, argv)
     assert code == expected, (code, out, err)
     [_] = lines_of(lang, argv, err, english)
+
+
+@pytest.mark.parametrize("rate", ["-5/-1", "0/5", "60/0", "60/nan", "60/inf", "60/-inf"])
+def test_a_rate_limit_that_admits_nobody_or_breaks_the_bucket_is_refused(rate: str) -> None:
+    # (through the settings, not the command: accepted, the command would start serving)
+    with pytest.raises(WebSettingsError) as caught:
+        WebSettings.from_env({"YIBAO_WEB_RATE": rate})
+    assert caught.value.problem == "web_rate"
 
 
 @pytest.mark.parametrize("lang", LANGS)
