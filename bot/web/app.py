@@ -129,6 +129,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.store = store
+    app.state.chat = chat
     # Outermost first: every response gets the headers and a log line, even a 413 or 429.
     app.add_middleware(RateLimit, burst=settings.rate_burst,
                        per_second=settings.rate_per_second)

@@ -116,11 +116,21 @@ class _StoredPages:
     region and the CSRF token only; the token, the one part that is the visitor's own, is
     rendered as a slot and put in per request, so the bytes are those of rendering the page
     for that visitor. Bounded, least recently used first out; an unreadable stored page is
-    not remembered (it is logged each time, as before)."""
+    not remembered (it is logged each time, as before). A conversation deleted by its
+    person empties it (`clear`)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._pages: OrderedDict[tuple[str, str | None], str] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def clear(self) -> None:
+        """Drop every remembered page: "删除我的信息" leaves no copy of what any of the
+        person's steps said, even one that names no one. Which pages were theirs is
+        deliberately not recorded, so all go; the next visitors have theirs rendered again."""
+        self._pages.clear()
 
     def html(self, raw: str, region: str | None, csrf: str) -> str | None:
         key = (raw, region)
@@ -231,6 +241,7 @@ class Chat:
 
         async with self.locks.hold(key):
             await self.store.apply(key, decide)  # the row goes, with its page
+        self.pages.clear()
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
         response = see_other(f"/forgotten?lang={lang}")

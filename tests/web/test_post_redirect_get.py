@@ -259,3 +259,24 @@ def test_a_remembered_page_is_the_visitors_own_but_for_nothing(
     fresh = create_app(WebSettings(database=database), today=lambda: TODAY)
     with TestClient(fresh, base_url="http://127.0.0.1", cookies=theirs) as again:
         assert again.get("/").text == second.source
+
+
+def test_forget_takes_the_remembered_page_out_of_memory_too(database: Path) -> None:
+    """"删除我的信息" deletes the row and its page; the renderings of the person's steps the
+    server remembered (shared by whoever stands at the same step) go with them."""
+    from bot.web.app import WebSettings, create_app
+    from tests.web.conftest import TODAY
+
+    app = create_app(WebSettings(database=database), today=lambda: TODAY)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        page = Page(client.get("/").text)
+        page = post(client, {"csrf": page.csrf, "seq": page.seq,
+                             "option": page.buttons[label("region", region_name="昌图县")]})
+        page = post(client, {"csrf": page.csrf, "seq": page.seq,
+                             "option": page.buttons[label("identity", code="tekun",
+                                                          selected=False)]})
+        assert len(app.state.chat.pages) == 2  # the GET after each post showed it from memory
+        response = client.post("/forget", data={"csrf": page.csrf}, follow_redirects=False)
+        assert response.status_code == 303
+    assert stored(database) == []
+    assert len(app.state.chat.pages) == 0
