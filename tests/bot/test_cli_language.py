@@ -177,14 +177,21 @@ def test_no_english_in_chinese_command_output(
     assert not problems, "\n\n".join(problems)
 
 
+def traditional_outputs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[list[str], str]]:
+    """Every command's zh_Hant output (`outputs`), run in `tmp_path` with a notice file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "n.txt").write_text("一、通知\n", "utf-8")
+    return outputs(capsys, tmp_path, "zh_Hant")
+
+
 def test_no_simplified_in_traditional_command_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "n.txt").write_text("一、通知\n", "utf-8")
     problems = [
         f"{' '.join(argv)}: {''.join(_simplified(text))}\n{text[:400]}"
-        for argv, text in outputs(capsys, tmp_path, "zh_Hant")
+        for argv, text in traditional_outputs(capsys, tmp_path, monkeypatch)
         if _simplified(text)
     ]
     assert not problems, "\n\n".join(problems)
@@ -213,11 +220,9 @@ def mainland_words(text: str) -> list[str]:
 def test_traditional_command_output_uses_taiwan_words(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "n.txt").write_text("一、通知\n", "utf-8")
     problems = [
         f"{' '.join(argv)}: {[f'{w} → {MAINLAND_WORDS[w]}' for w in mainland_words(text)]}"
-        for argv, text in outputs(capsys, tmp_path, "zh_Hant")
+        for argv, text in traditional_outputs(capsys, tmp_path, monkeypatch)
         if mainland_words(text)
     ]
     assert not problems, "\n".join(problems)

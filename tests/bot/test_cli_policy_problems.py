@@ -14,43 +14,25 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from policies.catalog import DATA_DIR, DOCUMENTS_DIR
+from policies.catalog import DATA_DIR
 from policies.checks import run_checks
 from policies.problems import CODES, Problem
 from tests.bot.test_cli_language import english_words, mainland_words, run
 from tests.dialogs.test_scripts import _simplified
+from tests.policies.test_catalog_checks import DataCopy
 
 Doc = dict[str, Any]
 LANGS = ("zh_Hans", "zh_Hant", "en")
 
 
-class Tree:
-    """A copy of policies/ (data without worked cases, documents) to break."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.documents = root / "documents"
-        shutil.copytree(DATA_DIR, self.data, ignore=shutil.ignore_patterns("*.cases.yaml"))
-        shutil.copytree(DOCUMENTS_DIR, self.documents)
-
-    def edit(self, relative: str, change: Callable[[Doc], None]) -> None:
-        path = self.data / relative
-        doc = yaml.safe_load(path.read_text("utf-8"))
-        change(doc)
-        self.write(relative, doc)
-
-    def write(self, relative: str, doc: Any) -> None:
-        path = self.data / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+class Tree(DataCopy):
+    """A copy of policies/ to break (tests/policies' DataCopy), with drafts and pristine files."""
 
     def drafts(self) -> None:
         """A draft with a TODO, a review entry and a clause never cited; one lacking its

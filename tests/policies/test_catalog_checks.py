@@ -28,9 +28,12 @@ Doc = dict[str, Any]
 
 
 class DataCopy:
+    """A copy of policies/ at `root` (data without worked cases, documents) to break."""
+
     def __init__(self, root: Path) -> None:
-        self.data = root / "policies" / "data"
-        self.documents = root / "policies" / "documents"
+        self.root = root
+        self.data = root / "data"
+        self.documents = root / "documents"
         shutil.copytree(DATA_DIR, self.data, ignore=shutil.ignore_patterns("*.cases.yaml"))
         shutil.copytree(DOCUMENTS_DIR, self.documents)
 
@@ -38,6 +41,11 @@ class DataCopy:
         path = self.data / relative
         doc = yaml.safe_load(path.read_text("utf-8"))
         change(doc)
+        self.write(relative, doc)
+
+    def write(self, relative: str, doc: Any) -> None:
+        path = self.data / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
 
     def problems(self) -> list[Problem]:
@@ -51,7 +59,7 @@ class DataCopy:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> DataCopy:
-    return DataCopy(tmp_path)
+    return DataCopy(tmp_path / "policies")
 
 
 def one_problem(
