@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test chat bot web lint typecheck pytest bench i18n check clean lock
 
-LOCK := requirements.lock
-RUNTIME_LOCK := requirements-runtime.lock
+LOCK := requirements.txt
+RUNTIME_LOCK := requirements-runtime.txt
 
 # The lock pins every runtime and test dependency (and pip/setuptools/wheel themselves) to what
 # CI last tested, each with the sha256 of its files, so a new upstream release never turns a

@@ -1,8 +1,8 @@
 """The lock files: what a fresh clone and the image install is exactly what CI tested.
 
-`make` installs requirements.lock with --require-hashes --no-deps, so a package missing from
+`make` installs requirements.txt with --require-hashes --no-deps, so a package missing from
 it, or pinned without a hash, would break a fresh clone (or slip in unpinned); the image uses
-requirements-runtime.lock, which must be the same resolution. These tests read the files and
+requirements-runtime.txt, which must be the same resolution. These tests read the files and
 this venv, which `make` built from the lock.
 """
 
@@ -18,8 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-FULL = ROOT / "requirements.lock"
-RUNTIME = ROOT / "requirements-runtime.lock"
+FULL = ROOT / "requirements.txt"
+RUNTIME = ROOT / "requirements-runtime.txt"
 
 
 @dataclass(frozen=True)

@@ -134,4 +134,4 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
         package = pattern.rstrip("*")
         assert re.search(rf"^COPY {package} {package}$", dockerfile, re.M), package
     # the same pins (and hashes) as a fresh clone, runtime only
-    assert "--require-hashes --no-deps -r requirements-runtime.lock" in dockerfile
+    assert "--require-hashes --no-deps -r requirements-runtime.txt" in dockerfile
