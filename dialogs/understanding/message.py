@@ -130,6 +130,15 @@ _INSURANCE_YEAR = re.compile(
     r"|\binsurance\s+year\s+((?:19|20|21)\d\d)\b)",
     re.IGNORECASE,
 )
+# "2023年和2024年都没交", "23年、24年都没交", "去年和前年都没交": the calendar years not paid,
+# before the word saying so. Their numbers are years, never counts ("24年没交" is 2024).
+_YEAR_ITEM = r"(?:(?:19|20)\d{2}|\d{2})\s*年度?|大前年|前年|去年|今年"
+_UNPAID_YEARS = re.compile(
+    rf"(?:{_YEAR_ITEM})(?:\s*(?:和|与|跟|及|以及|还有|、|,|/)?\s*(?:{_YEAR_ITEM}))*"
+    r"(?=\s*(?:的(?:医保|居民医保|保费|费用?)?)?\s*(?:都|也|均|全|一直|还)?\s*"
+    r"(?:没|沒|未|断|斷|停))"
+)
+_RELATIVE_YEARS = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0}
 _WINDOW = 8  # characters around a mention that decide what it is about
 # A place we have no notice for: a name ending in an administrative unit ("北京朝阳区").
 _PLACE = re.compile(r"((?:[\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗|盟|州|乡|镇))+)")
@@ -274,8 +283,47 @@ def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts)
             facts.other_dates.append(mention)
 
 
-def _history(text: str, facts: MessageFacts) -> None:
+def _unpaid_years(
+    text: str, today: date, facts: MessageFacts
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Calendar years said to be unpaid. Returns the spans of all of them (years, never
+    counts of years: "25年没交") and of the past ones (no insurance year asked for, unlike
+    "2025年的医保还没交" in November 2025).
+
+    Two or more years before this one that run without a gap are that many lapsed years. A
+    single year ("去年没交", "24年没交": perhaps earlier ones too) or a list with a gap says
+    only that the person lapsed: the count is then asked, never guessed."""
+    spans: list[tuple[int, int]] = []
+    past_spans: list[tuple[int, int]] = []
+    for match in _UNPAID_YEARS.finditer(text):
+        spans.append(match.span())
+        items = re.findall(_YEAR_ITEM, match.group(0))
+        years: set[int] = set()
+        for item in items:
+            digits = re.match(r"\d+", item)
+            if digits is None:
+                years.add(today.year + _RELATIVE_YEARS[item])
+            elif len(digits.group(0)) == 4:
+                years.add(int(digits.group(0)))
+            else:
+                years.add(2000 + int(digits.group(0)))
+        # This year's contribution not yet paid is the one being paid now, not a lapse.
+        past = sorted(y for y in years if y < today.year)
+        if not past:
+            continue
+        past_spans.append(match.span())
+        facts.insured_last_year = False
+        if len(past) > 1 and past[-1] - past[0] == len(past) - 1:
+            facts.lapsed_years = max(facts.lapsed_years or 0, len(past))
+    return spans, past_spans
+
+
+def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int]]:
+    """The insurance history the text states; returns the spans of past unpaid years."""
+    unpaid, past = _unpaid_years(text, today, facts)
     for count, start, end in find_year_counts(text):
+        if any(s <= start < e for s, e in unpaid):
+            continue
         # The words before a count bind tighter than those after it: "断保两年，补缴一年".
         before = text[max(0, start - _WINDOW) : start]
         after = text[end : end + 4]
@@ -290,8 +338,9 @@ def _history(text: str, facts: MessageFacts) -> None:
         facts.repaid_years = 0
     if facts.lapsed_years or _INSURED_NO.search(text):
         facts.insured_last_year = False
-    elif _INSURED_YES.search(text):
+    elif facts.insured_last_year is None and _INSURED_YES.search(text):
         facts.insured_last_year = True
+    return past
 
 
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
@@ -331,8 +380,15 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.ordinary = False
         # The baby's birth date adds a newborn; it does not replace what else was said.
         facts.additive = facts.additive or not facts.correction
-    _history(plain, facts)
-    year = _INSURANCE_YEAR.search(plain)
+    unpaid = _history(plain, today, facts)
+    year = next(
+        (
+            m
+            for m in _INSURANCE_YEAR.finditer(plain)
+            if not any(s <= m.start() < e for s, e in unpaid)
+        ),
+        None,
+    )
     if year:
         facts.insurance_year = int(next(g for g in year.groups() if g))
     tier = _TIER.search(plain)

@@ -1,0 +1,91 @@
+"""What the person said, understood as they meant it (the trust audit of issue 10's bugs).
+
+Each test is a sentence a resident types; the facts the dialog keeps, and the figures it then
+shows, must be the calculator's answer for exactly that sentence.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dialogs.engine import Command, Text, step
+from dialogs.replies import Reply
+from dialogs.state import DialogState, Stage
+from policies.engine import quote
+from policies.result import QuoteRequest, QuoteResult
+
+SPRING = date(2025, 3, 10)  # 科左后旗: after 缴费时间 (三), so 五(二)'s waiting rules decide
+
+
+def _say(text: str, today: date = SPRING) -> tuple[DialogState, list[Reply]]:
+    state, _ = step(DialogState(), Command(name="start", arg="", today=today))
+    return step(state, Text(text=text, today=today))
+
+
+def _answer(replies: list[Reply]) -> QuoteResult:
+    for reply in replies:
+        for block in reply.blocks:
+            if block.template == "answer":
+                result: QuoteResult = block.params["result"]
+                return result
+    raise AssertionError("no answer")
+
+
+def test_a_two_digit_calendar_year_not_paid_is_not_a_count_of_years() -> None:
+    # "24年没交" is "2024 was not paid", not 24 lapsed years: the count is asked, never 24
+    # (后政办字〔2024〕126号 五(二): each further lapsed year adds a month).
+    state, _ = _say("科左后旗 普通居民 24年没交 今天交")
+    assert state.insured_last_year is False
+    assert state.lapsed_years is None
+    assert state.stage is Stage.LAPSED_YEARS
+
+
+def test_two_calendar_years_not_paid_are_two_lapsed_years() -> None:
+    # 五(二) "未连续参保的，每多断保 1 年，在固定等待期基础上增加 1 个月的变动待遇等待期":
+    # 2023 and 2024 unpaid is 2 lapsed years, so 4 months, not the 3 of a continuing member.
+    for text in (
+        "科左后旗 普通居民 2023年和2024年都没交，今天交",
+        "科左后旗 普通居民 23年、24年都没交，今天交",
+        "科左后旗 普通居民 去年和前年都没交，今天交",
+    ):
+        state, _ = _say(text)
+        assert state.insured_last_year is False, text
+        assert state.lapsed_years == 2, text
+        state, replies = step(state, Text(text="不补缴", today=SPRING))
+        result = _answer(replies)
+        expected = quote(
+            QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=2)
+        )
+        assert result == expected
+        assert result.coverage is not None and result.coverage.start == date(2025, 7, 11)
+
+
+def test_a_year_not_paid_is_not_the_insurance_year_asked_for() -> None:
+    # "2024年的医保没交" says 2024 lapsed; the person pays now for the year on file (2025).
+    state, _ = _say("科左后旗 普通居民 2023年和2024年的医保都没交，今天交")
+    assert state.insurance_year is None
+    assert state.lapsed_years == 2
+
+
+def test_this_years_contribution_not_yet_paid_is_no_lapse() -> None:
+    # "2025年的还没交" is the year being paid, not a lapse.
+    state, _ = _say("科左后旗 普通居民 2025年的还没交，今天交")
+    assert state.lapsed_years in (None, 0)
+    assert state.insured_last_year is not False
+
+
+def test_this_years_contribution_named_in_autumn_is_the_insurance_year_asked_for() -> None:
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    facts = understand("2025年的医保还没交", date(2025, 11, 10), load_catalog())
+    assert facts.insurance_year == 2025
+    assert facts.insured_last_year is None
+
+
+def test_this_years_two_digit_year_unpaid_is_no_count_either() -> None:
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    facts = understand("25年的还没交", date(2025, 11, 10), load_catalog())
+    assert facts.lapsed_years is None
