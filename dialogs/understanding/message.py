@@ -8,12 +8,12 @@ labels as the notices print them); longer aliases win over the shorter ones they
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cache
 
-from dialogs.understanding.dates import DateMention, find_dates
+from dialogs.understanding.dates import DateMention, DateProblem, find_dates
 from dialogs.understanding.numerals import find_year_counts, normalize_width
 from policies.catalog import Catalog, normalise_name, to_simplified
 
@@ -137,6 +137,10 @@ _UNPAID_YEARS = re.compile(
     rf"(?:{_YEAR_ITEM})(?:\s*(?:和|与|跟|及|以及|还有|、|,|/)?\s*(?:{_YEAR_ITEM}))*"
     r"(?=\s*(?:的(?:医保|居民医保|保费|费用?)?)?\s*(?:都|也|均|全|一直|还)?\s*"
     r"(?:没|沒|未|断|斷|停))"
+)
+# Between two days: a range or a choice of days ("到", "至", "-", "或者", "to", "or").
+_RANGE_JOIN = re.compile(
+    r"\s*(?:到|至|~|～|-|–|—|－|或者?|或是|还是|\bto\b|\bor\b|\buntil\b)\s*", re.IGNORECASE
 )
 _RELATIVE_YEARS = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0}
 _WINDOW = 8  # characters around a mention that decide what it is about
@@ -265,9 +269,32 @@ def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageF
     return rest
 
 
+def _ranges(text: str, valid: list[DateMention]) -> tuple[list[DateMention], list[DateMention]]:
+    """Pairs of days joined as a range or a choice ("2月25日到3月5日", "今天或明天") become one
+    RANGE problem: the amount and the dates can differ from one day to the other, so the
+    person is asked for the day instead of being answered for one end."""
+    single: list[DateMention] = []
+    ranges: list[DateMention] = []
+    for mention in valid:
+        if single and _RANGE_JOIN.fullmatch(text[single[-1].end : mention.start]):
+            first = single.pop()
+            ranges.append(
+                replace(
+                    first,
+                    value=None,
+                    problem=DateProblem.RANGE,
+                    end=mention.end,
+                    text=text[first.start : mention.end],
+                )
+            )
+        else:
+            single.append(mention)
+    return single, ranges
+
+
 def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts) -> None:
-    valid = [m for m in mentions if m.value is not None]
-    facts.date_problems = [m for m in mentions if m.problem is not None]
+    valid, ranges = _ranges(text, [m for m in mentions if m.value is not None])
+    facts.date_problems = [*ranges, *(m for m in mentions if m.problem is not None)]
     for mention in valid:
         after = text[mention.end : mention.end + _WINDOW]
         before = text[max(0, mention.start - _WINDOW) : mention.start]

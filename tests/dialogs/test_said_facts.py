@@ -89,3 +89,27 @@ def test_this_years_two_digit_year_unpaid_is_no_count_either() -> None:
 
     facts = understand("25年的还没交", date(2025, 11, 10), load_catalog())
     assert facts.lapsed_years is None
+
+
+def test_a_range_of_payment_days_is_asked_about_not_cut_to_one_day() -> None:
+    # 昌图 一、1 closes the collection on 2025-02-28 and 一、3 sets a 90-day wait after it:
+    # "2月25日到3月5日之间交" spans both, so no single day's answer may be given for it.
+    from dialogs.render import render_reply
+
+    today = date(2025, 1, 31)
+    for text in (
+        "昌图 普通居民 2月25日到3月5日之间交",
+        "昌图 普通居民 2月25号-3月5号交",
+        "昌图 普通居民 今天或明天交",
+    ):
+        state, replies = _say(text, today)
+        assert state.payment_date is None, text
+        blocks = [b for r in replies for b in r.blocks]
+        assert not [b for b in blocks if b.template == "answer"], text
+        problem = next(b for b in blocks if b.template == "date_problem")
+        assert problem.params["problem"] == "range"
+        shown = "\n".join(render_reply(r, "text").text for r in replies)
+        assert problem.params["text"] in shown and "哪一天" in shown, shown
+    state, replies = step(state, Text(text="2月25日", today=today))
+    result = _answer(replies)
+    assert result == quote(QuoteRequest(region="changtu", payment_date=date(2025, 2, 25)))
