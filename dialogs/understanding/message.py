@@ -138,6 +138,18 @@ _UNPAID_YEARS = re.compile(
     r"(?=\s*(?:的(?:医保|居民医保|保费|费用?)?)?\s*(?:都|也|均|全|一直|还)?\s*"
     r"(?:没|沒|未|断|斷|停))"
 )
+# Several people in one message ("我家三口人", "我老婆是低保，我是低保边缘户", "我和孩子"):
+# the calculator answers for one person, and identities of different people never merge.
+_KIN = (
+    r"(?:老婆|老公|爱人|媳妇|妻子|丈夫|孩子|小孩|儿子|女儿|闺女|宝宝|爸爸|妈妈|爸|妈|父亲|"
+    r"母亲|父母|爷爷|奶奶|姥姥|姥爷|外公|外婆|公公|婆婆|岳父|岳母|哥哥|姐姐|弟弟|妹妹)"
+)
+_SEVERAL_PEOPLE = re.compile(
+    r"(?:[两俩二三四五六七八九十\d]+口人|[两俩二三四五六七八九十\d]+个人|全家|一家[人子]|家里人|"
+    r"我们(?:俩|两个|几个|[二三四五六七八九\d]个)|"
+    rf"我(?:和|跟|与|还有)(?:我的?)?{_KIN}|{_KIN}(?:和|跟|与|还有)(?:我|{_KIN}))"
+)
+_SUBJECT_IS = re.compile(rf"(?<![家的])(我|{_KIN})(?:也|都|还)?是")
 # Between two days: a range or a choice of days ("到", "至", "-", "或者", "to", "or").
 _RANGE_JOIN = re.compile(
     r"\s*(?:到|至|~|～|-|–|—|－|或者?|或是|还是|\bto\b|\bor\b|\buntil\b)\s*", re.IGNORECASE
@@ -172,6 +184,9 @@ class MessageFacts:
     asked_about: list[str] = field(default_factory=list)  # "什么是低保边缘家庭？"
     partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
     place: str | None = None  # a place name we have no notice for ("北京朝阳区")
+    # Several people in the message: "kept" (one identity, taken), "dropped" (identities of
+    # different people, not taken: the dialog asks for one person's), None (one person).
+    several_people: str | None = None
 
     def anything(self) -> bool:
         return any(
@@ -396,6 +411,11 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.identities, facts.negated = [], []
         facts.intent = None
         return facts
+    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
+    if _SEVERAL_PEOPLE.search(plain) or len(subjects) > 1:
+        facts.several_people = "kept" if len(facts.identities) <= 1 else "dropped"
+        if len(facts.identities) > 1:
+            facts.identities = []
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
     facts.ordinary = not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))

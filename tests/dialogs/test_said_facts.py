@@ -113,3 +113,38 @@ def test_a_range_of_payment_days_is_asked_about_not_cut_to_one_day() -> None:
     state, replies = step(state, Text(text="2月25日", today=today))
     result = _answer(replies)
     assert result == quote(QuoteRequest(region="changtu", payment_date=date(2025, 2, 25)))
+
+
+def _shown(replies: list[Reply]) -> str:
+    from dialogs.render import render_reply
+
+    return "\n".join(render_reply(r, "text").text for r in replies)
+
+
+def test_a_family_total_is_never_answered_with_one_persons_amount_alone() -> None:
+    # 昌图 二: 低保对象 get full subsidy (0元), ordinary residents pay 400元. A family of three
+    # asking "一共多少" must not read 0元 as their total: the answer says it is one person's.
+    day = date(2024, 12, 1)
+    _, replies = _say(
+        "我家三口人在昌图，我老婆是低保，我和儿子是普通的，今天交一共多少", day
+    )
+    result = _answer(replies)
+    assert result == quote(
+        QuoteRequest(region="changtu", identities=frozenset({"dibao"}), payment_date=day)
+    )
+    assert "一位参保人" in _shown(replies)
+
+
+def test_two_peoples_identities_are_not_merged_into_one_person() -> None:
+    # 昌图 二 "具有多种身份的人员，按照可享受的最高标准给予资助": that is one person holding
+    # both. A wife on 低保 and a husband on 低保边缘 are two people: 0元 and 160元, never one
+    # 0元 for "低保对象和低保边缘家庭成员".
+    day = date(2024, 12, 1)
+    state, replies = _say("昌图，我老婆是低保，我是低保边缘户，今天交", day)
+    assert not [b for r in replies for b in r.blocks if b.template == "answer"]
+    assert state.identities is None
+    assert state.stage is Stage.IDENTITIES
+    assert "一位参保人" in _shown(replies)
+    # one person holding both is still one person
+    state, replies = _say("昌图，我是低保户，也是低保边缘户，今天交", day)
+    assert _answer(replies).amount_due == 0
