@@ -60,10 +60,20 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
 )
 
 _BIRTH_AFTER = re.compile(r"^\s*(出生|生的|生日|出世|降生|born)", re.IGNORECASE)
+# A correction verb may stand between the fact's name and the date: "出生日期改成3月10日".
+_SET_TO = r"(?:应该是|应是|其实是|改成|改为|改到|换成|是|为)"
 _BIRTH_BEFORE = re.compile(
-    r"(出生于|出生於|出生在|生于|生於|出生日期是?|生日是?|born( on)?)\s*$", re.IGNORECASE
+    rf"(出生于|出生於|出生在|生于|生於|(?:出生日期|出生日|生日|出生)\s*{_SET_TO}|出生日期|生日|"
+    r"born( on)?|(birth ?date|birthday|date of birth)( is| to| should be)?)\s*$",
+    re.IGNORECASE,
 )
 _PAY_NEAR = re.compile(r"(交|缴|繳|付|pay)", re.IGNORECASE)
+_PAY_BEFORE = re.compile(
+    rf"((?:交|缴|付)费?(?:日期|时间|日子)\s*{_SET_TO}?|"
+    r"(payment date|paying date|date of payment)( is| to| should be)?)\s*$",
+    re.IGNORECASE,
+)
+_NAME_WINDOW = 20  # characters before a date that may name it ("change the birth date to")
 _LAPSE_NEAR = re.compile(
     r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
     r"didn'?t pay|没有交|沒有交)",
@@ -313,12 +323,14 @@ def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts)
     for mention in valid:
         after = text[mention.end : mention.end + _WINDOW]
         before = text[max(0, mention.start - _WINDOW) : mention.start]
+        named = text[max(0, mention.start - _NAME_WINDOW) : mention.start]
         if facts.birth_date is None and (
-            _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(before)
+            _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(named)
         ):
             facts.birth_date = mention
         elif facts.payment_date is None and (
             _PAY_NEAR.search(after[:4]) or _PAY_NEAR.search(before[-4:])
+            or _PAY_BEFORE.search(named)
         ):
             facts.payment_date = mention
         else:

@@ -148,3 +148,40 @@ def test_two_peoples_identities_are_not_merged_into_one_person() -> None:
     # one person holding both is still one person
     state, replies = _say("昌图，我是低保户，也是低保边缘户，今天交", day)
     assert _answer(replies).amount_due == 0
+
+
+def test_a_corrected_birth_date_is_the_birth_date_not_the_payment_date() -> None:
+    # 后政办字〔2024〕126号 三: within 90 days of birth, benefits from the day of birth. A baby
+    # born on 10 March paying on 20 April: from 10 March, deadline 8 June. The correction
+    # "出生日期改成…" used to move the payment date instead (covered "from 1 March").
+    day = date(2025, 4, 20)
+    for correction, lang in (
+        ("出生日期改成2025年3月10日", None),
+        ("生日改为3月10号", None),
+        ("出生日期應該是2025年3月10日", "zh_Hant"),
+        ("change the birth date to 2025-03-10", "en"),
+    ):
+        state, _ = step(DialogState(lang=lang), Command(name="start", arg="", today=day))
+        state, _ = step(state, Text(text="科左后旗 孩子3月1号出生 今天交", today=day))
+        state, replies = step(state, Text(text=correction, today=day))
+        assert state.birth_date == date(2025, 3, 10), correction
+        assert state.payment_date == day, correction
+        result = _answer(replies)
+        assert result == quote(
+            QuoteRequest(
+                region="kezuohouqi",
+                identities=frozenset({"newborn"}),
+                payment_date=day,
+                birth_date=date(2025, 3, 10),
+            )
+        )
+        assert result.coverage is not None and result.coverage.start == date(2025, 3, 10)
+
+
+def test_a_corrected_payment_date_stays_the_payment_date() -> None:
+    day = date(2025, 4, 20)
+    state, _ = _say("科左后旗 孩子3月1号出生 今天交", day)
+    for correction in ("缴费日期改成4月25日", "交费时间改为2025-04-25"):
+        state, _ = step(state, Text(text=correction, today=day))
+        assert state.payment_date == date(2025, 4, 25), correction
+        assert state.birth_date == date(2025, 3, 1), correction
