@@ -1,4 +1,5 @@
-# The image compose.yaml runs: the yibao command with its pinned runtime dependencies.
+# The image compose.yaml runs: the yibao command with its pinned runtime dependencies, built
+# with the locked setuptools (no build isolation: nothing unpinned is fetched).
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml requirements-runtime.txt README.md ./
@@ -7,7 +8,7 @@ COPY dialogs dialogs
 COPY policies policies
 COPY locales locales
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements-runtime.txt \
-    && pip install --no-cache-dir --no-deps . \
+    && pip install --no-cache-dir --no-deps --no-build-isolation . \
     && pip check \
     && useradd --system --no-create-home yibao
 USER yibao

@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 # Refresh the lock: resolve pyproject.toml's ranges afresh (pip-tools, in a throwaway venv) and
-# pin the result with hashes; the runtime lock is the same versions without the test extra.
+# pin the result with hashes; the runtime lock is the same versions without the test extra,
+# plus the build tools the image builds the project with.
 # Run it after changing dependencies (or to take upstream releases), then `make clean test`
 # and commit both files.
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-annotate \
@@ -34,8 +35,9 @@ lock:
 	echo pip > .lock-venv/tools.in
 	{ head -3 $(LOCK); .lock-venv/bin/pip-compile $(LOCK_FLAGS) --upgrade --extra test \
 	  -o - pyproject.toml .lock-venv/tools.in; } > .lock-venv/full.lock
+	printf 'setuptools\nwheel\n' > .lock-venv/build.in
 	{ head -2 $(RUNTIME_LOCK); .lock-venv/bin/pip-compile $(LOCK_FLAGS) \
-	  -c .lock-venv/full.lock -o - pyproject.toml; } > .lock-venv/runtime.lock
+	  -c .lock-venv/full.lock -o - pyproject.toml .lock-venv/build.in; } > .lock-venv/runtime.lock
 	mv .lock-venv/full.lock $(LOCK)
 	mv .lock-venv/runtime.lock $(RUNTIME_LOCK)
 	rm -rf .lock-venv

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from packaging.requirements import Requirement
 
 from bot import database_url
 from bot.cli import build_parser
@@ -135,3 +137,21 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
         assert re.search(rf"^COPY {package} {package}$", dockerfile, re.M), package
     # the same pins (and hashes) as a fresh clone, runtime only
     assert "--require-hashes --no-deps -r requirements-runtime.txt" in dockerfile
+
+
+def test_the_image_builds_the_project_with_locked_tools_only() -> None:
+    """With build isolation pip would fetch the newest setuptools for the build: the one
+    unpinned package an image would contain. The runtime lock carries the build tools."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in dockerfile
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    locked = dict(
+        re.findall(r"^([A-Za-z0-9._-]+)==(\S+) \\$", (ROOT / "requirements-runtime.txt").read_text(
+            encoding="utf-8"), re.M)
+    )
+    for requirement in map(Requirement, pyproject["build-system"]["requires"]):
+        assert requirement.name in locked, f"{requirement.name} builds the image but is not locked"
+        assert requirement.specifier.contains(locked[requirement.name]), requirement
+        for dependency in map(Requirement, metadata.requires(requirement.name) or []):
+            if dependency.marker is None or dependency.marker.evaluate({"extra": ""}):
+                assert dependency.name in locked, f"{requirement.name} needs {dependency.name}"

@@ -167,8 +167,9 @@ def test_overlapping_windows(copy: DataCopy) -> None:
         late["start"] = "2025-02-20"
 
     copy.edit("fengdu-lizi/2025.yaml", change)
+    problems = copy.problems()
     one_problem(
-        copy.problems(),
+        problems,
         "fengdu-lizi/2025.yaml",
         "windows",
         "windows_overlap",
@@ -176,6 +177,8 @@ def test_overlapping_windows(copy: DataCopy) -> None:
         after="mar_jun",
         after_start="2025-02-20",
     )
+    # windows that overlap leave no day uncovered between them: one problem, not a gap too
+    assert [p.code for p in problems] == ["windows_overlap"], problems
 
 
 def test_gap_between_windows(copy: DataCopy) -> None:
