@@ -3,8 +3,8 @@
 `check` validates every complete data file (schema and semantic checks) and names what each
 draft still lacks. `new` starts a draft for a region's insurance year from the notice's text
 (see policies/scaffold.py and docs/adding-a-notice.md), its hints and notes in the language of
-`--lang` (`draft_words`). Exit codes: 0 done / all sound,
-1 problems found (check) or broken existing data (new), 2 input we cannot take.
+`--lang` (`draft_words`). Exit codes: 0 done / all sound, 1 problems found (check) or broken
+existing data (new), 2 input we cannot take.
 """
 
 from __future__ import annotations
@@ -72,11 +72,11 @@ def _year(text: str) -> int:
 
 
 def _lang_argument(
-    parser: argparse.ArgumentParser, says: str = "language of the messages (default zh_Hans)"
+    parser: argparse.ArgumentParser, help_text: str = "language of the messages (default zh_Hans)"
 ) -> None:
     from dialogs.rendering import LANGUAGES
 
-    parser.add_argument("--lang", choices=LANGUAGES, default="zh_Hans", help=says)
+    parser.add_argument("--lang", choices=LANGUAGES, default="zh_Hans", help=help_text)
 
 
 def _policies_dir_argument(parser: argparse.ArgumentParser) -> None:
