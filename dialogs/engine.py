@@ -290,6 +290,8 @@ class _Step:
                 _block("region_not_covered", place=facts.place[:24], regions=names,
                        hotline=hotline.phone)
             )  # fmt: skip
+        if facts.several_people is not None:
+            self.pre.append(_block("one_person", dropped=facts.several_people == "dropped"))
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
@@ -780,12 +782,14 @@ class _Step:
     def glossary(self, codes: list[str]) -> Reply:
         """What the groups mean, in the notice's words; asking changes nothing."""
         region = self.state.region
-        if codes:
-            entries = [
+        if len(codes) == 1:  # the shared tuple: the render cache knows it by identity
+            entries = glossary_entry(self.catalog, region, codes[0], self.lang)
+        elif codes:
+            entries = tuple(
                 entry
                 for code in codes
                 for entry in glossary_entry(self.catalog, region, code, self.lang)
-            ]
+            )
         else:
             entries = glossary_entries(self.catalog, region, self.lang)
         return self.info([_block("glossary", entries=entries, region=region)])
@@ -873,6 +877,7 @@ def _states_a_fact(facts: MessageFacts) -> bool:
         or facts.insurance_year is not None
         or facts.insured_last_year is not None
         or facts.lapsed_years is not None
+        or facts.several_people is not None
     )
 
 

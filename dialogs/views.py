@@ -5,7 +5,9 @@ calculator, so a table never disagrees with an answer.
 Each view depends only on the catalog (loaded once, hashed by identity) and its arguments
 (the collection window's first day stands in for "today"), so each is computed once per
 process and shared: an identity table is ~27 quotes, and at a deadline volunteers ask for the
-same few tables over and over. Callers must treat the results as read-only.
+same few tables over and over. Callers must treat the results as read-only; the lists of
+rows and entries are tuples, so the dialog's render cache finds a view it has rendered by
+identity instead of comparing it by value (dialogs.render).
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class IdentityTable:
     document: str
     window_label: dict[str, str]
     window_start: date
-    window_end: date
+    window_end: date | None  # None: the notice gives no last day (乌拉特前旗 三)
     tiers: list[str]  # tier labels; empty where the region has none
     rows: list[TableRow]
     standards: list[Source] = field(default_factory=list)
@@ -219,6 +221,7 @@ def identity_table(catalog: Catalog, region: str) -> IdentityTable:
     policy = catalog.latest(region)
     data = policy.data
     start, end, label = _collection(policy)
+    stated = next(w for w in data.windows if w.kind == "collection").end_stated
     tiers: list[int | None] = [t.number for t in data.tiers] or [None]
     codes = [ORDINARY, *[c for c in identities_of(catalog, region) if c != "newborn"]]
     if data.newborn is not None:
@@ -230,7 +233,7 @@ def identity_table(catalog: Catalog, region: str) -> IdentityTable:
         document=data.document.citation,
         window_label=label,
         window_start=start,
-        window_end=end,
+        window_end=end if stated else None,
         tiers=[t.label for t in data.tiers],
         rows=[_quote_row(catalog, policy, code, start, tiers) for code in codes],
     )
@@ -276,7 +279,7 @@ COMPARABLE_EXTRA: Final = (ORDINARY, "newborn")  # offered by /compare besides t
 
 
 @lru_cache(maxsize=256)
-def compare_identity(catalog: Catalog, identity: str) -> list[ComparisonRow]:
+def compare_identity(catalog: Catalog, identity: str) -> tuple[ComparisonRow, ...]:
     """One group (or "ordinary") across every region on file, each in its collection period."""
     rows = []
     for region in catalog.regions():
@@ -294,7 +297,7 @@ def compare_identity(catalog: Catalog, identity: str) -> list[ComparisonRow]:
                 tiers=[t.label for t in data.tiers],
             )
         )
-    return rows
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ class SourceEntry:
 
 
 @lru_cache(maxsize=16)
-def sources_on_file(catalog: Catalog) -> list[SourceEntry]:
+def sources_on_file(catalog: Catalog) -> tuple[SourceEntry, ...]:
     entries = []
     for policy in sorted(catalog.policies, key=lambda p: (p.slug, p.data.insurance_year)):
         data = policy.data
@@ -335,7 +338,7 @@ def sources_on_file(catalog: Catalog) -> list[SourceEntry]:
                 collection_end=end,
             )
         )
-    return entries
+    return tuple(entries)
 
 
 FAQ_TOPICS = ("register", "newborn", "students", "refund", "channels", "contacts")
