@@ -185,3 +185,19 @@ def test_a_corrected_payment_date_stays_the_payment_date() -> None:
         state, _ = step(state, Text(text=correction, today=day))
         assert state.payment_date == date(2025, 4, 25), correction
         assert state.birth_date == date(2025, 3, 1), correction
+
+
+def test_an_unknown_history_that_matters_only_from_two_lapsed_years_is_still_stated() -> None:
+    # 后政办字〔2024〕126号 五(二): outside the collection everyone waits 3 months, a person
+    # lapsed one year too; from two lapsed years each adds a month. The answer assumed no
+    # long lapse without a word, so a person lapsed 3 years read "3个月" (theirs is 5).
+    _, replies = _say("科左后旗 普通居民 今天交")
+    result = _answer(replies)
+    assert result.waiting is not None and result.waiting.total is not None
+    block = next(b for r in replies for b in r.blocks if b.template == "assumed")
+    (case,) = block.params["cases"]
+    longer = quote(QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=2))
+    assert case == {"what": "history_years", "years": 2, "result": longer}
+    assert longer.coverage is not None and longer.coverage.start == date(2025, 7, 11)
+    text = _shown(replies)
+    assert "若已连续2年未参保：待遇自2025年7月11日起" in text, text
