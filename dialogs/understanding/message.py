@@ -100,7 +100,8 @@ _TIER = re.compile(
     r"(一档|一檔|1档|1檔|第一档|tier\s*1|二档|二檔|2档|2檔|第二档|tier\s*2)", re.IGNORECASE
 )
 _ORDINARY = re.compile(
-    r"(普通(城乡)?居民|普通人|没有(特殊)?身份|沒有(特殊)?身份|都不是|不是|无特殊|"
+    r"(普通(城乡)?居民|普通(人|群众|老百姓|的)?(?!档|檔)|老百姓|一般(人|居民)|没有(特殊)?身份|"
+    r"沒有(特殊)?身份|都不是|不是|无特殊|"
     r"ordinary|none of these|no special)",
     re.IGNORECASE,
 )
@@ -277,8 +278,36 @@ def _half_word(text: str, start: int, code: str, table: tuple[tuple[str, str], .
     return None
 
 
+# Everyday words for a group the notices name in their own terms, rewritten to the registry's
+# name before matching: "新入学的大学生" (双清 三(四)2's 新入学大中专院校学生), a grade-one or
+# grade-two disability (丰都 五(二) "城乡重度（一、二级）残疾人员", 科左后旗 "伤残程度 1-2 级").
+# Each rewrite keeps the text's length, so positions stay those of the message.
+_EVERYDAY = (
+    (re.compile(r"(?:新入学|刚入学)的?(?=大学生|大中专)"), "新入学"),
+    (
+        re.compile(
+            r"(?:[一二12]级(?:的)?(?:残疾|伤残)(?:人员?|证)?|(?:残疾|伤残)(?:等级)?(?:是|为)?[一二12]级)"
+        ),
+        "重度残疾",
+    ),
+)
+
+
+def _everyday(folded: str) -> str:
+    # Every match is at least as long as its name: padded in front, the name still touches
+    # the word after it ("新入学大学生").
+    for pattern, name in _EVERYDAY:
+
+        def padded(match: re.Match[str], name: str = name) -> str:
+            return name.rjust(len(match.group(0)))
+
+        folded = pattern.sub(padded, folded)
+    return folded
+
+
 def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageFacts) -> str:
     """Affirmed, negated and half-typed identities; returns the text with matches blanked."""
+    folded = _everyday(folded)
     found, rest = _take_at(folded, table)
     for code, start in sorted(found, key=lambda cs: cs[1]):
         fragment = _half_word(folded, start, code, table)

@@ -201,3 +201,28 @@ def test_an_unknown_history_that_matters_only_from_two_lapsed_years_is_still_sta
     assert longer.coverage is not None and longer.coverage.start == date(2025, 7, 11)
     text = _shown(replies)
     assert "若已连续2年未参保：待遇自2025年7月11日起" in text, text
+
+
+def test_everyday_names_of_a_group_are_that_group() -> None:
+    # 双清 三(四)2 "新入学大中专院校学生医保待遇享受期为2024年9月1日至2025年12月31日": "新入学的
+    # 大学生" is such a student, covered from 1 September 2024, not from 1 January 2025.
+    day = date(2024, 10, 1)
+    _, replies = _say("双清 新入学的大学生 今天交", day)
+    result = _answer(replies)
+    assert "new_college_student" in result.request.identities
+    assert result.coverage is not None and result.coverage.start == date(2024, 9, 1)
+    # 丰都 五(二) "城乡重度（一、二级）残疾人员": a grade-one disability is such a person (120元).
+    for text in ("丰都 一级残疾 今天交", "丰都 我是二级残疾，今天交", "丰都 残疾等级是1级，今天交"):
+        _, replies = _say(text, date(2024, 12, 1))
+        assert _answer(replies).request.identities == frozenset({"severe_disability"}), text
+    # A grade-three disability is not 重度: no subsidy group is taken from it.
+    state, _ = _say("丰都 三级残疾 今天交", date(2024, 12, 1))
+    assert not state.identities
+
+
+def test_plain_words_for_an_ordinary_resident_are_understood() -> None:
+    # 昌图 二: 400元 for everyone the notice does not subsidise.
+    for text in ("昌图 普通 今天交", "昌图 我就是普通老百姓，今天交", "昌图 一般人 今天交"):
+        state, replies = _say(text, date(2024, 12, 1))
+        assert state.identities == [], text
+        assert _answer(replies).amount_due == 400, text
