@@ -226,3 +226,16 @@ def test_plain_words_for_an_ordinary_resident_are_understood() -> None:
         state, replies = _say(text, date(2024, 12, 1))
         assert state.identities == [], text
         assert _answer(replies).amount_due == 400, text
+
+
+def test_a_two_digit_birth_year_is_last_century_when_this_one_is_not_yet_come() -> None:
+    # 后政办字〔2024〕126号 二(二): 低保边缘家庭 60周岁以上 220元. "60年3月1日" is 1960, not 2060
+    # ("晚于今天，请核对" was the reply, a dead end for everyone born before 2000).
+    day = date(2025, 1, 10)
+    state, _ = _say("科左后旗低保边缘户 今天交", day)
+    state, replies = step(state, Text(text="60年3月1日", today=day))
+    assert state.birth_date == date(1960, 3, 1)
+    assert _answer(replies).amount_due == 220
+    # "25年3月10日" stays this century: 2025.
+    state, replies = _say("昌图 普通居民 25年3月10日交", day)
+    assert state.payment_date == date(2025, 3, 10)
