@@ -129,7 +129,7 @@ _TERM_QUESTION = re.compile(
 )
 # Just before an identity: "不是低保户", "并非…", "not dibao".
 _NEGATION = re.compile(
-    r"(不是|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
+    r"(不是|不在|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
 )
 # "交2026年的", "2026年度", "补缴2025年的医保", "for the 2025 insurance year": the insurance year
 # paid for (a date is never one: "2026年1月5日" has a month after the year).
@@ -440,8 +440,19 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     lexicon = _lexicon(catalog)
     folded = normalise_name(plain)
     rest = _identities(folded, lexicon.identities, facts)
-    regions, rest = _take(rest, lexicon.regions)
-    facts.region = regions[0] if regions else None
+    found_regions, rest = _take_at(rest, lexicon.regions)
+    # "不是昌图，是双清": a region after a negation is the one being corrected away, and its
+    # negation says nothing about the person ("不是" alone would mean "none of these").
+    not_ordinary = folded
+    affirmed: list[str] = []
+    for code, start in sorted(found_regions, key=lambda cs: cs[1]):
+        negation = _NEGATION.search(folded[max(0, start - 6) : start])
+        if negation is None:
+            affirmed.append(code)
+            continue
+        begin = max(0, start - 6) + negation.start()
+        not_ordinary = not_ordinary[:begin] + "\0" * (start - begin) + not_ordinary[start:]
+    facts.region = affirmed[0] if affirmed else None
     if facts.region is None:
         place = _PLACE.search(rest)
         if place is not None:
@@ -459,7 +470,10 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
             facts.identities = []
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
-    facts.ordinary = not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
+    ordinary_text = plain if not_ordinary == folded else not_ordinary
+    facts.ordinary = (
+        not facts.identities and not facts.negated and bool(_ORDINARY.search(ordinary_text))
+    )
     _classify_dates(plain, find_dates(plain, today), facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:

@@ -239,3 +239,19 @@ def test_a_two_digit_birth_year_is_last_century_when_this_one_is_not_yet_come() 
     # "25年3月10日" stays this century: 2025.
     state, replies = _say("昌图 普通居民 25年3月10日交", day)
     assert state.payment_date == date(2025, 3, 10)
+
+
+def test_a_negated_region_is_not_the_region_and_not_an_ordinary_resident() -> None:
+    # "不是昌图，是双清" after a 昌图 低保 answer: the region becomes 双清 and the person stays
+    # 低保. It kept 昌图 and made them an ordinary resident ("已改为：普通居民", 400元 by 昌图 二).
+    day = date(2025, 1, 10)
+    for correction in ("不是昌图，是双清", "不在昌图，在双清区", "我说的不是昌图县，是双清"):
+        state, _ = _say("昌图 低保 今天交", day)
+        state, replies = step(state, Text(text=correction, today=day))
+        assert state.region == "shuangqing", correction
+        assert state.identities == ["dibao"], correction
+        assert _answer(replies) == quote(
+            QuoteRequest(region="shuangqing", identities=frozenset({"dibao"}), payment_date=day)
+        )
+    state, _ = _say("不是双清，是昌图的低保户，今天交", day)
+    assert state.region == "changtu" and state.identities == ["dibao"]
