@@ -788,12 +788,14 @@ class _Step:
     def glossary(self, codes: list[str]) -> Reply:
         """What the groups mean, in the notice's words; asking changes nothing."""
         region = self.state.region
-        if codes:
-            entries = [
+        if len(codes) == 1:  # the shared tuple: the render cache knows it by identity
+            entries = glossary_entry(self.catalog, region, codes[0], self.lang)
+        elif codes:
+            entries = tuple(
                 entry
                 for code in codes
                 for entry in glossary_entry(self.catalog, region, code, self.lang)
-            ]
+            )
         else:
             entries = glossary_entries(self.catalog, region, self.lang)
         return self.info([_block("glossary", entries=entries, region=region)])

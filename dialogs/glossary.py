@@ -151,13 +151,16 @@ def _entries(catalog: Catalog, region: str | None) -> tuple[GlossaryEntry, ...]:
     return tuple(_entry(catalog, region, code) for code in _named_codes(catalog, region))
 
 
-def glossary_entries(catalog: Catalog, region: str | None, lang: str) -> list[GlossaryEntry]:
+def glossary_entries(
+    catalog: Catalog, region: str | None, lang: str
+) -> tuple[GlossaryEntry, ...]:
     """Every group the region's notice names (the registry's names without a region).
 
     `lang` is accepted for the dialog's sake: the entries are data, the same in every
-    language (the notice's words stay Chinese; the template translates the rest)."""
+    language (the notice's words stay Chinese; the template translates the rest). The tuple
+    is shared (read-only), so the render cache knows it by identity."""
     del lang
-    return list(_entries(catalog, region))
+    return _entries(catalog, region)
 
 
 @lru_cache(maxsize=256)
@@ -173,9 +176,10 @@ def _one(catalog: Catalog, region: str | None, code: str) -> tuple[GlossaryEntry
 
 def glossary_entry(
     catalog: Catalog, region: str | None, code: str, lang: str
-) -> list[GlossaryEntry]:
+) -> tuple[GlossaryEntry, ...]:
     """One group: the region's wording; without a region (or where the region's notice does
     not name it) every notice's wording of it, then the notices that do not name it with the
-    price that applies there; the national name where no notice words it."""
+    price that applies there; the national name where no notice words it. Shared and
+    read-only, as `glossary_entries`."""
     del lang
-    return list(_one(catalog, region, code))
+    return _one(catalog, region, code)

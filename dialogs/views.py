@@ -5,7 +5,9 @@ calculator, so a table never disagrees with an answer.
 Each view depends only on the catalog (loaded once, hashed by identity) and its arguments
 (the collection window's first day stands in for "today"), so each is computed once per
 process and shared: an identity table is ~27 quotes, and at a deadline volunteers ask for the
-same few tables over and over. Callers must treat the results as read-only.
+same few tables over and over. Callers must treat the results as read-only; the lists of
+rows and entries are tuples, so the dialog's render cache finds a view it has rendered by
+identity instead of comparing it by value (dialogs.render).
 """
 
 from __future__ import annotations
@@ -277,7 +279,7 @@ COMPARABLE_EXTRA: Final = (ORDINARY, "newborn")  # offered by /compare besides t
 
 
 @lru_cache(maxsize=256)
-def compare_identity(catalog: Catalog, identity: str) -> list[ComparisonRow]:
+def compare_identity(catalog: Catalog, identity: str) -> tuple[ComparisonRow, ...]:
     """One group (or "ordinary") across every region on file, each in its collection period."""
     rows = []
     for region in catalog.regions():
@@ -295,7 +297,7 @@ def compare_identity(catalog: Catalog, identity: str) -> list[ComparisonRow]:
                 tiers=[t.label for t in data.tiers],
             )
         )
-    return rows
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,7 @@ class SourceEntry:
 
 
 @lru_cache(maxsize=16)
-def sources_on_file(catalog: Catalog) -> list[SourceEntry]:
+def sources_on_file(catalog: Catalog) -> tuple[SourceEntry, ...]:
     entries = []
     for policy in sorted(catalog.policies, key=lambda p: (p.slug, p.data.insurance_year)):
         data = policy.data
@@ -336,7 +338,7 @@ def sources_on_file(catalog: Catalog) -> list[SourceEntry]:
                 collection_end=end,
             )
         )
-    return entries
+    return tuple(entries)
 
 
 FAQ_TOPICS = ("register", "newborn", "students", "refund", "channels", "contacts")

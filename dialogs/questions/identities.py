@@ -45,7 +45,7 @@ class IdentitiesQuestion(Question):
             self.option(dialog, A.IdentityChoice("unsure"), "identities_unsure"),
         ]
         return Asked(
-            [block("ask_identities", region_name=region_name, draft=state.draft)], options
+            [block("ask_identities", region_name=region_name, draft=tuple(state.draft))], options
         )
 
     def handle(self, dialog: Dialog, action: A.Action) -> Reply:

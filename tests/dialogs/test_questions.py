@@ -10,7 +10,7 @@ import pytest
 from dialogs import actions
 from dialogs.engine import Choice, Command, step
 from dialogs.questions import QUESTIONS, question_for
-from dialogs.replies import Reply
+from dialogs.replies import Block, Option, Reply
 from dialogs.state import DialogState, Stage
 from tests.dialogs.transcript_scenarios import SCENARIOS
 
@@ -154,3 +154,12 @@ def test_today_stays_marked_after_change_date(region: str) -> None:
     state, replies = _tap(state, "c:date")
     assert state.stage is Stage.PAYMENT_DATE
     assert _marked(replies) == ["d:today"]
+
+
+@pytest.mark.parametrize("bad", ["", "has space", "r:" + "x" * 39, "r:昌图", "a\nb"])
+def test_an_option_id_is_short_printable_ascii(bad: str) -> None:
+    """It goes into Telegram's 64-byte callback data and the web form as it is."""
+    label = Block(template="option/back")
+    assert Option(id="r:" + "x" * 38, label=label).id  # 40 characters: the longest
+    with pytest.raises(ValueError, match="option id"):
+        Option(id=bad, label=label)

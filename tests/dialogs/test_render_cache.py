@@ -221,3 +221,43 @@ def test_quote_results_in_parameters_are_matched_by_identity(
         before = len(calls)
         cache.render("dialog/x.j2", "en", "text", changed)
         assert len(calls) == before + 1 and calls[-1] == changed
+
+
+def _view(state: DialogState, event: Command) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    _, replies = step(state, event)
+    return [(r.text, r.buttons)
+            for r in (render_reply(reply, m) for reply in replies for m in ("html", "text"))]
+
+
+@pytest.mark.parametrize(
+    ("state", "one", "other"),
+    [
+        # the glossary (a shared tuple of entries per region, or per term)
+        (DialogState(region="changtu"), Command(name="glossary", today=IN_2025),
+         Command(name="glossary", today=IN_2025)),
+        (DialogState(), Command(name="glossary", arg="低保", today=IN_2025),
+         Command(name="glossary", arg="特困", today=IN_2025)),
+        # one group across the regions (a shared tuple of rows per group)
+        (DialogState(), Command(name="compare", arg="低保", today=IN_2025),
+         Command(name="compare", arg="特困", today=IN_2025)),
+        # the sources on file, on two days
+        (DialogState(), Command(name="sources", today=IN_2025),
+         Command(name="sources", today=date(2025, 12, 1))),
+    ],
+    ids=["glossary region", "glossary term", "compare", "sources"],
+)
+def test_views_found_by_identity_give_each_their_own_text(
+    state: DialogState, one: Command, other: Command, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The views' rows and entries are shared tuples, found in the render cache by identity:
+    two views that differ in what they show get different texts, each the very text an empty
+    cache renders for it."""
+    states = [state, state.model_copy(update={"region": "kezuohouqi"})] if one == other else [
+        state, state]
+    events = [one, other]
+    cached = [_view(s, e) for s, e in zip(states, events, strict=True)]
+    assert cached[0] != cached[1]
+    for s, e, seen in zip(states, events, cached, strict=True):
+        monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
+        monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+        assert _view(s, e) == seen
