@@ -76,9 +76,11 @@ _PAY_BEFORE = re.compile(
 _NAME_WINDOW = 20  # characters before a date that may name it ("change the birth date to")
 _LAPSE_NEAR = re.compile(
     r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
-    r"didn'?t pay|没有交|沒有交)",
+    r"didn'?t pay|did not pay|haven'?t paid|have not paid|not paid|unpaid|uninsured|"
+    r"没有交|沒有交)",
     re.IGNORECASE,
 )
+_ENGLISH_WINDOW = 24  # "I did not pay for 2 years": English puts more letters before a count
 _REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
 # "不补缴", "no back-payment": the back-payment question answered with no count (0 years).
 _NO_REPAIR = re.compile(
@@ -408,7 +410,8 @@ def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int
         if any(s <= start < e for s, e in unpaid):
             continue
         # The words before a count bind tighter than those after it: "断保两年，补缴一年".
-        before = text[max(0, start - _WINDOW) : start]
+        reach = _ENGLISH_WINDOW if text[start:end].isascii() else _WINDOW
+        before = text[max(0, start - reach) : start]
         after = text[end : end + 4]
         for context in (before, after):
             if _REPAIR_NEAR.search(context):
@@ -452,7 +455,9 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
             continue
         begin = max(0, start - 6) + negation.start()
         not_ordinary = not_ordinary[:begin] + "\0" * (start - begin) + not_ordinary[start:]
-    facts.region = affirmed[0] if affirmed else None
+    # Two regions stated as facts ("户口在昌图，现在住在双清"): both notices may apply, so the
+    # region is asked, never picked.
+    facts.region = affirmed[0] if len(set(affirmed)) == 1 else None
     if facts.region is None:
         place = _PLACE.search(rest)
         if place is not None:

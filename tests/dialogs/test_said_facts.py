@@ -255,3 +255,27 @@ def test_a_negated_region_is_not_the_region_and_not_an_ordinary_resident() -> No
         )
     state, _ = _say("不是双清，是昌图的低保户，今天交", day)
     assert state.region == "changtu" and state.identities == ["dibao"]
+
+
+def test_english_lapse_years_are_understood() -> None:
+    # 国办发〔2024〕38号 (national, 昌图 relies on it): a person lapsed 2 years waits 3 + 1 months
+    # even in the collection; "I did not pay for 2 years" was answered as continuing (1 Jan).
+    day = date(2025, 1, 10)
+    for text in (
+        "changtu ordinary resident, I did not pay for 2 years, paying today",
+        "changtu, ordinary, haven't paid for two years, pay today",
+        "changtu ordinary, not insured for 2 years, today",
+    ):
+        state, _ = step(DialogState(lang="en"), Command(name="start", arg="", today=day))
+        state, _ = step(state, Text(text=text, today=day))
+        assert state.lapsed_years == 2, text
+        assert state.insured_last_year is False, text
+
+
+def test_two_regions_named_as_facts_are_asked_about() -> None:
+    # "户口在昌图，现在住在双清": both notices could apply (双清 三(二) admits residents of
+    # the place they live); the answer must not silently pick one.
+    state, replies = _say("我户口在昌图，现在住在双清，今天交，低保", date(2025, 1, 10))
+    assert state.region is None
+    assert state.stage is Stage.REGION
+    assert not [b for r in replies for b in r.blocks if b.template == "answer"]
