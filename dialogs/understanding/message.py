@@ -429,6 +429,23 @@ def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int
     return past
 
 
+def _several_people(plain: str, facts: MessageFacts) -> None:
+    """Several people in one message: one group is taken (everyone said to hold it), several
+    are not, nor a birth date (whose?): the dialog asks for one person at a time."""
+    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
+    # "我是低保户，孩子3月1号出生": the speaker and a relative are two people.
+    kin_too = "我" in subjects and re.search(_KIN, plain) is not None
+    if not (_SEVERAL_PEOPLE.search(plain) or len(subjects) > 1 or kin_too):
+        return
+    if len(facts.identities) <= 1:
+        facts.several_people = "kept"
+        return
+    facts.several_people = "dropped"
+    facts.identities = []
+    facts.birth_date = None
+    facts.ordinary = False
+
+
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     """Every fact the message states, with no regard to which question was asked."""
     facts = MessageFacts()
@@ -468,11 +485,6 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.identities, facts.negated = [], []
         facts.intent = None
         return facts
-    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
-    if _SEVERAL_PEOPLE.search(plain) or len(subjects) > 1:
-        facts.several_people = "kept" if len(facts.identities) <= 1 else "dropped"
-        if len(facts.identities) > 1:
-            facts.identities = []
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
     ordinary_text = plain if not_ordinary == folded else not_ordinary
@@ -487,6 +499,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.ordinary = False
         # The baby's birth date adds a newborn; it does not replace what else was said.
         facts.additive = facts.additive or not facts.correction
+    _several_people(plain, facts)
     unpaid = _history(plain, today, facts)
     year = next(
         (

@@ -279,3 +279,16 @@ def test_two_regions_named_as_facts_are_asked_about() -> None:
     assert state.region is None
     assert state.stage is Stage.REGION
     assert not [b for r in replies for b in r.blocks if b.template == "answer"]
+
+
+def test_a_parent_and_a_newborn_are_two_people() -> None:
+    # "我是低保户，孩子3月1号出生": the mother is 低保, the baby a newborn. 昌图 二 gives a
+    # 低保对象 full subsidy; the baby's own 低保 status is for the 民政局 to decide (四、3).
+    # Merged into one "低保对象和新生儿" the answer was 0元 for a baby nobody said was 低保.
+    day = date(2025, 3, 20)
+    state, replies = _say("昌图，我是低保户，孩子3月1号出生，今天交", day)
+    assert not [b for r in replies for b in r.blocks if b.template == "answer"]
+    assert "一位参保人" in _shown(replies)
+    # Whose birth date is it? Not the mother's: kept, it would make her a minor where the
+    # subsidy depends on age (科左后旗 二(二) 低保边缘家庭…未成年人 220元).
+    assert state.identities is None and state.birth_date is None
