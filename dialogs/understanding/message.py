@@ -77,7 +77,7 @@ _NAME_WINDOW = 20  # characters before a date that may name it ("change the birt
 _LAPSE_NEAR = re.compile(
     r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
     r"didn'?t pay|did not pay|haven'?t paid|have not paid|not paid|unpaid|uninsured|"
-    r"没有交|沒有交)",
+    r"没有交|沒有交|停了|停交|停缴|没续|未续|没有续|没买|没参加|未参加|漏交|漏缴)",
     re.IGNORECASE,
 )
 _ENGLISH_WINDOW = 24  # "I did not pay for 2 years": English puts more letters before a count

@@ -292,3 +292,12 @@ def test_a_parent_and_a_newborn_are_two_people() -> None:
     # Whose birth date is it? Not the mother's: kept, it would make her a minor where the
     # subsidy depends on age (科左后旗 二(二) 低保边缘家庭…未成年人 220元).
     assert state.identities is None and state.birth_date is None
+
+
+def test_everyday_words_for_a_lapse_are_a_lapse() -> None:
+    # 后政办字〔2024〕126号 五(二): 2 lapsed years wait 4 months, not 3.
+    said = ("停了两年", "两年没续保", "两年没续费", "有两年没买医保", "两年没参加", "漏交了两年")
+    for text in said:
+        state, _ = _say(f"科左后旗 普通居民 {text}，今天交")
+        assert state.lapsed_years == 2, text
+        assert state.insured_last_year is False, text
