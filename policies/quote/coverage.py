@@ -164,10 +164,27 @@ def _newborn_within_answer(q: Quote, s: Situation) -> Outcome:
         )
     if newborn.within_coverage == "from_birth":
         if birth < data.coverage_start:
-            q.ctx.note(NoteCode.BIRTH_BEFORE_YEAR, year=str(data.insurance_year))
+            # This year's contribution covers this year. The days from birth to the end of
+            # the birth year are that year's (双清 三(四)3(1): "缴纳出生年度居民医保费"), and
+            # its notice is not what answers here: the note says so and who to ask.
+            q.ctx.note(
+                NoteCode.BIRTH_BEFORE_YEAR,
+                newborn.within_clause,
+                year=str(data.insurance_year),
+                birth_year=str(birth.year),
+                office=data.region.office,
+            )
+            cover = trusted(
+                Coverage,
+                start=data.coverage_start,
+                end=data.coverage_end,
+                rule="year_start",
+                sources=q.ctx.sources(newborn.within_clause),
+            )
+            return cover, waiting
         cover = trusted(
             Coverage,
-            start=max(birth, data.coverage_start),
+            start=birth,
             end=data.coverage_end,
             rule="from_birth",
             sources=q.ctx.sources(newborn.within_clause),

@@ -356,3 +356,26 @@ def test_python_dash_m_bot() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["region"] == REGIONS[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh_Hans", ["2025年1月1日至2025年12月31日（自年度首日起）",
+                     "出生之日至2024年12月31日属于2024年度", "本服务未收录2024年度的通知",
+                     "邵阳市双清区医疗保障局"]),
+        ("zh_Hant", ["出生之日至2024年12月31日屬於2024年度", "本服務未收錄2024年度的通知"]),
+        ("en", ["31 December 2024 belong to the 2024 insurance year", "no notice for 2024"]),
+    ],
+)
+def test_a_newborn_born_before_the_year_hears_about_the_birth_year(
+    capsys: pytest.CaptureFixture[str], lang: str, said: list[str]
+) -> None:
+    # 双政办发〔2024〕11号 三(四)3(1): cover from birth goes with the birth year's contribution;
+    # the 2025 payment of a baby born on 2024-12-20 covers 2025 from its first day.
+    code, out, _ = run(capsys, "quote", "--region", "双清", "--identity", "新生儿",
+                       "--date", "2025-01-10", "--birth-date", "2024-12-20", "--lang", lang)
+    assert code == 0
+    for text in said:
+        assert text in out, out
+    assert "（自出生之日起）" not in out

@@ -33,3 +33,39 @@ def test_a_subsidy_that_decides_nothing_adds_no_sentence_about_its_amount() -> N
     )
     assert alone.amount_due == 200
     assert [t for t in _texts(alone) if "个人缴纳的200元" in t]
+
+
+def test_a_newborn_born_before_the_year_is_not_said_to_be_covered_from_birth() -> None:
+    # 双政办发〔2024〕11号 三(四)3(1) "新生儿在出生后90天内参保并缴纳出生年度居民医保费,自出生之日
+    # 起所发生的合规医疗费用均可纳入医保报销": a baby born on 2024-12-20 whose parent pays the
+    # 2025 contribution on 2025-01-10 is covered by it from 2025-01-01, the year's first day;
+    # the answer had labelled that day "自出生之日起" and said nothing of the days from birth to
+    # 31 December 2024, which belong to the birth year (2024), whose notice is not on file.
+    result = quote(
+        QuoteRequest(
+            region="shuangqing",
+            identities=frozenset({"newborn"}),
+            payment_date=date(2025, 1, 10),
+            birth_date=date(2024, 12, 20),
+        )
+    )
+    assert result.amount_due == 400  # 三(四)1: the 2025 standard
+    assert result.coverage is not None
+    assert result.coverage.start == date(2025, 1, 1)
+    assert result.coverage.rule == "year_start"
+    note = next(n for n in result.notes if n.code == "birth_before_year")
+    assert note.params["birth_year"] == "2024" and note.params["year"] == "2025"
+    assert any(s.clause_label == "三(四)3(1)" for s in note.sources), note.sources
+    assert note.params["office"] == "邵阳市双清区医疗保障局"
+    # a baby born within the year is covered from birth, as before
+    within = quote(
+        QuoteRequest(
+            region="shuangqing",
+            identities=frozenset({"newborn"}),
+            payment_date=date(2025, 2, 10),
+            birth_date=date(2025, 1, 3),
+        )
+    )
+    assert within.coverage is not None and within.coverage.start == date(2025, 1, 3)
+    assert within.coverage.rule == "from_birth"
+    assert not [n for n in within.notes if n.code == "birth_before_year"]
