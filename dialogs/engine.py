@@ -290,6 +290,8 @@ class _Step:
                 _block("region_not_covered", place=facts.place[:24], regions=names,
                        hotline=hotline.phone)
             )  # fmt: skip
+        if facts.several_people is not None:
+            self.pre.append(_block("one_person", dropped=facts.several_people == "dropped"))
         before = self.state.model_dump()
         problem = self.apply(facts, stage, text)
         if problem is not None:
@@ -875,6 +877,7 @@ def _states_a_fact(facts: MessageFacts) -> bool:
         or facts.insurance_year is not None
         or facts.insured_last_year is not None
         or facts.lapsed_years is not None
+        or facts.several_people is not None
     )
 
 

@@ -79,7 +79,7 @@ class IdentityTable:
     document: str
     window_label: dict[str, str]
     window_start: date
-    window_end: date
+    window_end: date | None  # None: the notice gives no last day (乌拉特前旗 三)
     tiers: list[str]  # tier labels; empty where the region has none
     rows: list[TableRow]
     standards: list[Source] = field(default_factory=list)
@@ -221,6 +221,7 @@ def identity_table(catalog: Catalog, region: str) -> IdentityTable:
     policy = catalog.latest(region)
     data = policy.data
     start, end, label = _collection(policy)
+    stated = next(w for w in data.windows if w.kind == "collection").end_stated
     tiers: list[int | None] = [t.number for t in data.tiers] or [None]
     codes = [ORDINARY, *[c for c in identities_of(catalog, region) if c != "newborn"]]
     if data.newborn is not None:
@@ -232,7 +233,7 @@ def identity_table(catalog: Catalog, region: str) -> IdentityTable:
         document=data.document.citation,
         window_label=label,
         window_start=start,
-        window_end=end,
+        window_end=end if stated else None,
         tiers=[t.label for t in data.tiers],
         rows=[_quote_row(catalog, policy, code, start, tiers) for code in codes],
     )

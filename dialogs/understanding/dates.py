@@ -33,6 +33,7 @@ class DateProblem(StrEnum):
     INVALID_MONTH = "invalid_month"
     INVALID_DAY = "invalid_day"
     EMPTY = "empty"
+    RANGE = "range"  # "2月25日到3月5日": two days, not one (set by the message reader)
 
 
 @dataclass(frozen=True)

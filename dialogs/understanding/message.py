@@ -8,12 +8,12 @@ labels as the notices print them); longer aliases win over the shorter ones they
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cache
 
-from dialogs.understanding.dates import DateMention, find_dates
+from dialogs.understanding.dates import DateMention, DateProblem, find_dates
 from dialogs.understanding.numerals import find_year_counts, normalize_width
 from policies.catalog import Catalog, normalise_name, to_simplified
 
@@ -60,10 +60,20 @@ _INTENT_PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
 )
 
 _BIRTH_AFTER = re.compile(r"^\s*(出生|生的|生日|出世|降生|born)", re.IGNORECASE)
+# A correction verb may stand between the fact's name and the date: "出生日期改成3月10日".
+_SET_TO = r"(?:应该是|应是|其实是|改成|改为|改到|换成|是|为)"
 _BIRTH_BEFORE = re.compile(
-    r"(出生于|出生於|出生在|生于|生於|出生日期是?|生日是?|born( on)?)\s*$", re.IGNORECASE
+    rf"(出生于|出生於|出生在|生于|生於|(?:出生日期|出生日|生日|出生)\s*{_SET_TO}|出生日期|生日|"
+    r"born( on)?|(birth ?date|birthday|date of birth)( is| to| should be)?)\s*$",
+    re.IGNORECASE,
 )
 _PAY_NEAR = re.compile(r"(交|缴|繳|付|pay)", re.IGNORECASE)
+_PAY_BEFORE = re.compile(
+    rf"((?:交|缴|付)费?(?:日期|时间|日子)\s*{_SET_TO}?|"
+    r"(payment date|paying date|date of payment)( is| to| should be)?)\s*$",
+    re.IGNORECASE,
+)
+_NAME_WINDOW = 20  # characters before a date that may name it ("change the birth date to")
 _LAPSE_NEAR = re.compile(
     r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
     r"didn'?t pay|没有交|沒有交)",
@@ -130,6 +140,31 @@ _INSURANCE_YEAR = re.compile(
     r"|\binsurance\s+year\s+((?:19|20|21)\d\d)\b)",
     re.IGNORECASE,
 )
+# "2023年和2024年都没交", "23年、24年都没交", "去年和前年都没交": the calendar years not paid,
+# before the word saying so. Their numbers are years, never counts ("24年没交" is 2024).
+_YEAR_ITEM = r"(?:(?:19|20)\d{2}|\d{2})\s*年度?|大前年|前年|去年|今年"
+_UNPAID_YEARS = re.compile(
+    rf"(?:{_YEAR_ITEM})(?:\s*(?:和|与|跟|及|以及|还有|、|,|/)?\s*(?:{_YEAR_ITEM}))*"
+    r"(?=\s*(?:的(?:医保|居民医保|保费|费用?)?)?\s*(?:都|也|均|全|一直|还)?\s*"
+    r"(?:没|沒|未|断|斷|停))"
+)
+# Several people in one message ("我家三口人", "我老婆是低保，我是低保边缘户", "我和孩子"):
+# the calculator answers for one person, and identities of different people never merge.
+_KIN = (
+    r"(?:老婆|老公|爱人|媳妇|妻子|丈夫|孩子|小孩|儿子|女儿|闺女|宝宝|爸爸|妈妈|爸|妈|父亲|"
+    r"母亲|父母|爷爷|奶奶|姥姥|姥爷|外公|外婆|公公|婆婆|岳父|岳母|哥哥|姐姐|弟弟|妹妹)"
+)
+_SEVERAL_PEOPLE = re.compile(
+    r"(?:[两俩二三四五六七八九十\d]+口人|[两俩二三四五六七八九十\d]+个人|全家|一家[人子]|家里人|"
+    r"我们(?:俩|两个|几个|[二三四五六七八九\d]个)|"
+    rf"我(?:和|跟|与|还有)(?:我的?)?{_KIN}|{_KIN}(?:和|跟|与|还有)(?:我|{_KIN}))"
+)
+_SUBJECT_IS = re.compile(rf"(?<![家的])(我|{_KIN})(?:也|都|还)?是")
+# Between two days: a range or a choice of days ("到", "至", "-", "或者", "to", "or").
+_RANGE_JOIN = re.compile(
+    r"\s*(?:到|至|~|～|-|–|—|－|或者?|或是|还是|\bto\b|\bor\b|\buntil\b)\s*", re.IGNORECASE
+)
+_RELATIVE_YEARS = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0}
 _WINDOW = 8  # characters around a mention that decide what it is about
 # A place we have no notice for: a name ending in an administrative unit ("北京朝阳区").
 _PLACE = re.compile(r"((?:[\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗|盟|州|乡|镇))+)")
@@ -159,6 +194,9 @@ class MessageFacts:
     asked_about: list[str] = field(default_factory=list)  # "什么是低保边缘家庭？"
     partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
     place: str | None = None  # a place name we have no notice for ("北京朝阳区")
+    # Several people in the message: "kept" (one identity, taken), "dropped" (identities of
+    # different people, not taken: the dialog asks for one person's), None (one person).
+    several_people: str | None = None
 
     def anything(self) -> bool:
         return any(
@@ -256,26 +294,90 @@ def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageF
     return rest
 
 
+def _ranges(text: str, valid: list[DateMention]) -> tuple[list[DateMention], list[DateMention]]:
+    """Pairs of days joined as a range or a choice ("2月25日到3月5日", "今天或明天") become one
+    RANGE problem: the amount and the dates can differ from one day to the other, so the
+    person is asked for the day instead of being answered for one end."""
+    single: list[DateMention] = []
+    ranges: list[DateMention] = []
+    for mention in valid:
+        if single and _RANGE_JOIN.fullmatch(text[single[-1].end : mention.start]):
+            first = single.pop()
+            ranges.append(
+                replace(
+                    first,
+                    value=None,
+                    problem=DateProblem.RANGE,
+                    end=mention.end,
+                    text=text[first.start : mention.end],
+                )
+            )
+        else:
+            single.append(mention)
+    return single, ranges
+
+
 def _classify_dates(text: str, mentions: list[DateMention], facts: MessageFacts) -> None:
-    valid = [m for m in mentions if m.value is not None]
-    facts.date_problems = [m for m in mentions if m.problem is not None]
+    valid, ranges = _ranges(text, [m for m in mentions if m.value is not None])
+    facts.date_problems = [*ranges, *(m for m in mentions if m.problem is not None)]
     for mention in valid:
         after = text[mention.end : mention.end + _WINDOW]
         before = text[max(0, mention.start - _WINDOW) : mention.start]
+        named = text[max(0, mention.start - _NAME_WINDOW) : mention.start]
         if facts.birth_date is None and (
-            _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(before)
+            _BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(named)
         ):
             facts.birth_date = mention
         elif facts.payment_date is None and (
             _PAY_NEAR.search(after[:4]) or _PAY_NEAR.search(before[-4:])
+            or _PAY_BEFORE.search(named)
         ):
             facts.payment_date = mention
         else:
             facts.other_dates.append(mention)
 
 
-def _history(text: str, facts: MessageFacts) -> None:
+def _unpaid_years(
+    text: str, today: date, facts: MessageFacts
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Calendar years said to be unpaid. Returns the spans of all of them (years, never
+    counts of years: "25年没交") and of the past ones (no insurance year asked for, unlike
+    "2025年的医保还没交" in November 2025).
+
+    Two or more years before this one that run without a gap are that many lapsed years. A
+    single year ("去年没交", "24年没交": perhaps earlier ones too) or a list with a gap says
+    only that the person lapsed: the count is then asked, never guessed."""
+    spans: list[tuple[int, int]] = []
+    past_spans: list[tuple[int, int]] = []
+    for match in _UNPAID_YEARS.finditer(text):
+        spans.append(match.span())
+        items = re.findall(_YEAR_ITEM, match.group(0))
+        years: set[int] = set()
+        for item in items:
+            digits = re.match(r"\d+", item)
+            if digits is None:
+                years.add(today.year + _RELATIVE_YEARS[item])
+            elif len(digits.group(0)) == 4:
+                years.add(int(digits.group(0)))
+            else:
+                years.add(2000 + int(digits.group(0)))
+        # This year's contribution not yet paid is the one being paid now, not a lapse.
+        past = sorted(y for y in years if y < today.year)
+        if not past:
+            continue
+        past_spans.append(match.span())
+        facts.insured_last_year = False
+        if len(past) > 1 and past[-1] - past[0] == len(past) - 1:
+            facts.lapsed_years = max(facts.lapsed_years or 0, len(past))
+    return spans, past_spans
+
+
+def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int]]:
+    """The insurance history the text states; returns the spans of past unpaid years."""
+    unpaid, past = _unpaid_years(text, today, facts)
     for count, start, end in find_year_counts(text):
+        if any(s <= start < e for s, e in unpaid):
+            continue
         # The words before a count bind tighter than those after it: "断保两年，补缴一年".
         before = text[max(0, start - _WINDOW) : start]
         after = text[end : end + 4]
@@ -290,8 +392,9 @@ def _history(text: str, facts: MessageFacts) -> None:
         facts.repaid_years = 0
     if facts.lapsed_years or _INSURED_NO.search(text):
         facts.insured_last_year = False
-    elif _INSURED_YES.search(text):
+    elif facts.insured_last_year is None and _INSURED_YES.search(text):
         facts.insured_last_year = True
+    return past
 
 
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
@@ -320,6 +423,11 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.identities, facts.negated = [], []
         facts.intent = None
         return facts
+    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
+    if _SEVERAL_PEOPLE.search(plain) or len(subjects) > 1:
+        facts.several_people = "kept" if len(facts.identities) <= 1 else "dropped"
+        if len(facts.identities) > 1:
+            facts.identities = []
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
     facts.ordinary = not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
@@ -331,8 +439,15 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.ordinary = False
         # The baby's birth date adds a newborn; it does not replace what else was said.
         facts.additive = facts.additive or not facts.correction
-    _history(plain, facts)
-    year = _INSURANCE_YEAR.search(plain)
+    unpaid = _history(plain, today, facts)
+    year = next(
+        (
+            m
+            for m in _INSURANCE_YEAR.finditer(plain)
+            if not any(s <= m.start() < e for s, e in unpaid)
+        ),
+        None,
+    )
     if year:
         facts.insurance_year = int(next(g for g in year.groups() if g))
     tier = _TIER.search(plain)

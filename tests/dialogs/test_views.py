@@ -266,3 +266,17 @@ def _script(name: str, lang: str) -> str:
 
 def _name(region: str, lang: str) -> str:
     return _script(CATALOG.latest(region).data.region.name, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_table_date_is_the_notices(lang: str) -> None:
+    # 乌政办发〔2023〕81号 三 gives only the start of the collection ("集中缴费开始时间为2023年
+    # 9月1日") and no end: the table must not print the data's working end as a last day.
+    from dialogs.rendering.formatting import format_date
+
+    for region in CATALOG.regions():
+        window = next(w for w in CATALOG.latest(region).data.windows if w.kind == "collection")
+        _, replies = _run(f"/table {region}", lang=lang)
+        text = _text(replies)
+        header = next(line for line in text.splitlines() if format_date(window.start, lang) in line)
+        assert (format_date(window.end, lang) in header) is window.end_stated, (region, header)
