@@ -58,6 +58,8 @@ PAGES_REMEMBERED: Final = 256
 # A conversation not begun, to compare with (never changed, never stored): building one for
 # each comparison was a pydantic validation on every GET
 _FRESH: Final = DialogState()
+
+
 def _no_store(response: HTMLResponse) -> HTMLResponse:
     response.headers["cache-control"] = "no-store"
     return response
