@@ -13,16 +13,24 @@ A draft carries a `draft:` block, which the catalog skips (it never reaches an a
   so each is typed again from the new notice. Last year's clauses keep their ids (the rules
   cite them) with the new notice's wording; a changed wording is listed for review with the
   change, a clause the new notice no longer has becomes a placeholder.
+
+The words the draft says to its editor (each placeholder's hint, each review reason, the
+header comment) are coded values here (`DraftText`: a code and its parameters, the dates,
+amounts, clause ids, labels and quotes as the data has them); `Draft.yaml_text` takes the
+function that words them, and `yibao policies new` passes one that renders them in the
+language of `--lang` (bot/cli/policies.py, dialogs/templates/cli/draft_text.j2). Whatever the
+language, a placeholder starts with `TODO:`, the marker `yibao policies check` looks for.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 import yaml
 
@@ -57,8 +65,85 @@ _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _TOKEN: Final = re.compile(r"\d+(?:\.\d+)?|.", re.DOTALL)
 
 
-def todo(hint: str) -> str:
-    return f"{PLACEHOLDER}: {hint}"
+DraftCode = Literal[
+    # placeholders' hints: a document field the notice did not show
+    "citation",
+    "issuer",
+    "title",
+    # a rule's date or amount, and a clause of last year's not found again
+    "date",
+    "figure",
+    "clause_not_found",
+    # a new region's skeleton
+    "region_name",
+    "province",
+    "city",
+    "admin_code",
+    "office",
+    "standard_amount",
+    "standard_clause",
+    "combination_rule",
+    "combination_clause",
+    "collection_start",
+    "collection_end",
+    "collection_clauses",
+    # draft.review reasons
+    "document_read",
+    "found_outside",
+    "wording_changed",
+    "copied",
+    "new_region",
+    "usual_coverage",
+    "national_waiting",
+    # the file's header comment and draft.started
+    "header",
+    "started",
+]
+DRAFT_CODES: Final[tuple[str, ...]] = get_args(DraftCode)
+Param = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DraftText:
+    """Words for the draft's editor, as a code and its values (text, or a tuple of texts)."""
+
+    code: DraftCode
+    params: tuple[tuple[str, Param], ...] = ()
+
+    @property
+    def context(self) -> dict[str, Param]:
+        return dict(self.params)
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.params)
+        return self.code + (f" ({args})" if args else "")
+
+
+def says(code: DraftCode, **params: Param | None) -> DraftText:
+    """A DraftText; `None` parameters are left out (the template tests for them)."""
+    return DraftText(code, tuple((k, v) for k, v in params.items() if v is not None))
+
+
+Words = Callable[[DraftText], str]  # a DraftText worded in one language
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value to type from the notice: the YAML gets `TODO: <the hint, worded>`."""
+
+    hint: DraftText
+
+
+def todo(code: DraftCode, **params: Param | None) -> Placeholder:
+    return Placeholder(says(code, **params))
+
+
+@dataclass(frozen=True)
+class Review:
+    """An entry of `draft.review`: the field to check, and why."""
+
+    field: str
+    why: DraftText
 
 
 class ScaffoldError(Exception):
@@ -77,26 +162,33 @@ class Draft:
     notice_text: str
     document: dict[str, Any]
     started_from: Path | None
-    body: dict[str, Any]
-    review: list[dict[str, str]] = field(default_factory=list)
+    body: dict[str, Any]  # the data, with a Placeholder for each value to type
+    review: list[Review] = field(default_factory=list)
 
-    def yaml_text(self) -> str:
+    def yaml_text(self, words: Words) -> str:
+        """The file's text, every placeholder, review reason and comment worded by `words`;
+        the header comment's lines are as `words` breaks them."""
         draft = {
-            "started": f"yibao policies new, {date.today().isoformat()}",
+            "started": words(says("started", date=date.today().isoformat())),
             "from": (
                 f"{self.started_from.parent.name}/{self.started_from.name}"
                 if self.started_from
                 else None
             ),
-            "review": self.review,
+            "review": [{"field": r.field, "why": words(r.why)} for r in self.review],
         }
-        head = (
-            "# A DRAFT started by `yibao policies new` (see docs/adding-a-notice.md).\n"
-            "# Fill in every TODO from the notice, check every entry under draft.review and\n"
-            "# delete it when done, run `yibao policies check` until it names nothing for this\n"
-            "# file, then delete the whole `draft:` block: only then is the notice answered from.\n"
-        )
-        return head + _dump({"draft": draft, **self.body})
+        head = "".join(f"# {line}".rstrip() + "\n" for line in words(says("header")).splitlines())
+        return head + _dump({"draft": draft, **_worded(self.body, words)})
+
+
+def _worded(value: Any, words: Words) -> Any:
+    if isinstance(value, Placeholder):
+        return f"{PLACEHOLDER}: {words(value.hint)}"
+    if isinstance(value, dict):
+        return {k: _worded(v, words) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_worded(v, words) for v in value]
+    return value
 
 
 class _Literal(str):
@@ -156,15 +248,13 @@ def _clause_entries(notice: NoticeText, taken: set[str]) -> list[dict[str, Any]]
 
 def _document(notice: NoticeText, text_file: str, old: dict[str, Any] | None) -> dict[str, Any]:
     old = old or {}
-    citation = notice.number or todo(
-        "how answers name the document: its number, or e.g. 昌图县政府办通知（2024年10月18日）"
-        + (f"; last year: {old['citation']}" if old.get("citation") else "")
-    )
+    last = old.get("citation")
+    citation = notice.number or todo("citation", last_year=str(last) if last else None)
     doc: dict[str, Any] = {
-        "issuer": notice.issuer or todo("the issuing office as printed at the end or the top"),
+        "issuer": notice.issuer or todo("issuer"),
         "number": notice.number,
         "citation": citation,
-        "title": notice.title or todo("the notice's title as printed (关于……的通知)"),
+        "title": notice.title or todo("title"),
         "date": notice.date,
         "implements": notice.implements,
         "text_file": text_file,
@@ -202,8 +292,9 @@ def find_again(old_quote: str, scope: str) -> tuple[str, float] | None:
     return re.sub(r"\s*\n\s*", "", passage), share
 
 
-def _changes(old: str, new: str) -> str:
-    """What changed between two wordings, e.g. "2024 → 2025; 400 → 420" (at most four)."""
+def _changes(old: str, new: str) -> tuple[tuple[str, ...], int]:
+    """What changed between two wordings, e.g. ("2024 → 2025", "400 → 420"): at most four,
+    and how many more."""
     # Compared as tokens, numbers whole, so a year reads "2025 → 2026", not "5 → 6".
     a = _TOKEN.findall(_squash_map(old)[0])
     b = _TOKEN.findall(_squash_map(new)[0])
@@ -211,12 +302,11 @@ def _changes(old: str, new: str) -> str:
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
             out.append(f"{''.join(a[i1:i2]) or '∅'} → {''.join(b[j1:j2]) or '∅'}")
-    more = f" (+{len(out) - 4} more)" if len(out) > 4 else ""
-    return "; ".join(out[:4]) + more
+    return tuple(out[:4]), max(0, len(out) - 4)
 
 
 def _rematch_clauses(
-    old_clauses: list[dict[str, Any]], notice: NoticeText, review: list[dict[str, str]]
+    old_clauses: list[dict[str, Any]], notice: NoticeText, review: list[Review]
 ) -> list[dict[str, Any]]:
     whole = "\n".join(c.text for c in notice.clauses)
     out: list[dict[str, Any]] = []
@@ -227,32 +317,26 @@ def _rematch_clauses(
         if found is None:
             found = find_again(quote, whole)
             if found is not None:
-                review.append(
-                    {
-                        "field": f"clauses[{old['id']}]",
-                        "why": f"found outside {label}: check the label the new notice gives it",
-                    }
-                )
+                review.append(Review(f"clauses[{old['id']}]", says("found_outside", label=label)))
         if found is None:
-            out.append(
-                {
-                    **old,
-                    "quote": todo(
-                        f"not found in the new notice; last year ({label}): {quote} — quote the "
-                        "new wording, or delete this clause and the rules that cite it"
-                    ),
-                }
-            )
+            # one line: a hint's quote is shown in “…”, which ends at a line's end
+            shown = re.sub(r"\s*\n\s*", "", quote)
+            out.append({**old, "quote": todo("clause_not_found", label=label, quote=shown)})
             continue
         passage, _ = found
         out.append({**old, "quote": passage})
         if _squash_map(passage)[0] != _squash_map(quote)[0]:
+            changes, more = _changes(quote, passage)
             review.append(
-                {
-                    "field": f"clauses[{index}] ({old['id']}, {label})",
-                    "why": f"wording changed: {_changes(quote, passage)} — check every rule "
-                    f"citing {old['id']}",
-                }
+                Review(
+                    f"clauses[{index}] ({old['id']}, {label})",
+                    says(
+                        "wording_changed",
+                        changes=changes,
+                        more=str(more) if more else None,
+                        id=str(old["id"]),
+                    ),
+                )
             )
     return out
 
@@ -285,21 +369,24 @@ def _new_clauses(
     return _clause_entries(fresh, taken)
 
 
-def _placeholders(value: Any, key: str, hint_clauses: str, labels: dict[str, str]) -> Any:
+def _placeholders(
+    value: Any, key: str, hint_clauses: tuple[str, ...], labels: dict[str, str]
+) -> Any:
     """Dates and amounts of last year's rules as placeholders showing last year's value and
     the clauses (id and label) the rule cites."""
     if isinstance(value, dict):
         refs = value.get("clauses") or ([value["clause"]] if value.get("clause") else [])
-        named = [f"{r} {labels[r]}" if r in labels else str(r) for r in refs]
-        here = ", ".join(named) or hint_clauses
+        named = tuple(f"{r} {labels[r]}" if r in labels else str(r) for r in refs)
+        here = named or hint_clauses
         return {k: _placeholders(v, k, here, labels) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders(v, key, hint_clauses, labels) for v in value]
-    where = f" (clause {hint_clauses})" if hint_clauses else ""
+    where = hint_clauses or None
     if isinstance(value, date):
-        return todo(f"last year {value.isoformat()}; the date the new notice gives{where}")
+        return todo("date", last_year=value.isoformat(), clauses=where)
     if key in _MONEY_KEYS and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return todo(f"last year {value}; the figure the new notice gives{where}")
+        # str(): the figure exactly as last year's file has it (400, 0.5), never reformatted
+        return todo("figure", last_year=str(value), clauses=where)
     return value
 
 
@@ -309,30 +396,27 @@ def _new_region_body(slug: str, year: int, notice: NoticeText) -> dict[str, Any]
         "schema_version": 1,
         "region": {
             "slug": slug,
-            "name": name or todo("the region's name as printed, e.g. 昌图县"),
+            "name": name or todo("region_name"),
             "short_names": [],
             "pinyin": [slug],
-            "province": todo("the province as printed, e.g. 辽宁省"),
-            "city": todo("the city as printed, e.g. 铁岭市"),
-            "admin_code": todo("the six-digit administrative code (行政区划代码), in quotes"),
-            "office": todo(
-                "who decides where the notice is silent, as printed (its phone goes in"
-                " contacts; name that contact's clause in office_contact)"
-            ),
+            "province": todo("province"),
+            "city": todo("city"),
+            "admin_code": todo("admin_code"),
+            "office": todo("office"),
         },
         "insurance_year": year,
         "coverage_start": date(year, 1, 1),
         "coverage_end": date(year, 12, 31),
         "standards": [
             {
-                "amount": todo("the personal contribution (个人缴费标准) in yuan"),
-                "clause": todo("the id of the clause that states it"),
+                "amount": todo("standard_amount"),
+                "clause": todo("standard_clause"),
             }
         ],
         "subsidies": [],
         "combination": {
-            "rule": todo("highest (按最高标准, 不重复资助) or not_stated"),
-            "clause": todo("the id of the clause, or null for not_stated"),
+            "rule": todo("combination_rule"),
+            "clause": todo("combination_clause"),
         },
         "windows": [
             {
@@ -343,11 +427,11 @@ def _new_region_body(slug: str, year: int, notice: NoticeText) -> dict[str, Any]
                     "zh_Hant": "集中繳費期",
                     "en": "collection period",
                 },
-                "start": todo("the first day of the collection period (集中缴费期)"),
-                "end": todo("its last day"),
+                "start": todo("collection_start"),
+                "end": todo("collection_end"),
                 "price": "personal_standard",
                 "coverage": "year_start",
-                "clauses": [todo("the id of the clause giving these dates")],
+                "clauses": [todo("collection_clauses")],
             }
         ],
         "waiting": {
@@ -394,28 +478,15 @@ def build(
     notice = read_notice(notice_text)
     if not any(_quoted(c) for c in notice.clauses):
         raise ScaffoldError("no_clauses", path=str(notice_path))
-    review: list[dict[str, str]] = [
-        {
-            "field": "document",
-            "why": "read off the notice by the program: compare title, number, issuer, date "
-            "and implements with the notice; add valid_until where it states one (有效期)",
-        }
-    ]
+    review = [Review("document", says("document_read"))]
     if previous is None:
         body = _new_region_body(slug, year, notice)
         body["document"] = _document(notice, text_file, None)
         body["clauses"] = _clause_entries(notice, set())
         review += [
-            {"field": "region", "why": "a new region: fill in and check every field"},
-            {
-                "field": "coverage_start, coverage_end",
-                "why": "the usual 1 January – 31 December: check the notice's 待遇享受期",
-            },
-            {
-                "field": "waiting",
-                "why": "the national rules (国办发〔2024〕38号) as the other regions use them: "
-                "change them where the notice sets its own",
-            },
+            Review("region", says("new_region")),
+            Review("coverage_start, coverage_end", says("usual_coverage")),
+            Review("waiting", says("national_waiting")),
         ]
     else:
         old: dict[str, Any] = yaml.safe_load(previous.read_text("utf-8"))
@@ -431,21 +502,17 @@ def build(
             "region": old["region"],
             "insurance_year": year,
             "document": _document(notice, text_file, old_doc),
-            "coverage_start": _placeholders(old["coverage_start"], "coverage_start", "", {}),
-            "coverage_end": _placeholders(old["coverage_end"], "coverage_end", "", {}),
+            "coverage_start": _placeholders(old["coverage_start"], "coverage_start", (), {}),
+            "coverage_end": _placeholders(old["coverage_end"], "coverage_end", (), {}),
             "clauses": clauses,
         }
         labels = {str(c["id"]): str(c["label"]) for c in old.get("clauses", [])}
         for key, value in old.items():
             if key not in body and key not in ("draft", "valid_until"):
-                body[key] = _placeholders(value, key, "", labels)
+                body[key] = _placeholders(value, key, (), labels)
         source = f"{previous.parent.name}/{previous.name}"
         review += [
-            {
-                "field": key,
-                "why": f"copied from {source} (insurance year {old_year}): check it against "
-                "the new notice",
-            }
+            Review(key, says("copied", source=source, year=str(old_year)))
             for key in RULE_SECTIONS
             if key in old
         ]
@@ -460,11 +527,12 @@ def build(
     )
 
 
-def write(draft: Draft) -> None:
-    """Create the data file and the notice text; never overwrites a data file."""
+def write(draft: Draft, words: Words) -> None:
+    """Create the data file, its hints and notes worded by `words`, and the notice text;
+    never overwrites a data file."""
     draft.data_path.parent.mkdir(parents=True, exist_ok=True)
     draft.text_path.parent.mkdir(parents=True, exist_ok=True)
     with draft.data_path.open("x", encoding="utf-8") as handle:
-        handle.write(draft.yaml_text())
+        handle.write(draft.yaml_text(words))
     if not draft.text_path.exists():
         draft.text_path.write_text(draft.notice_text, "utf-8")

@@ -2,8 +2,9 @@
 
 `check` validates every complete data file (schema and semantic checks) and names what each
 draft still lacks. `new` starts a draft for a region's insurance year from the notice's text
-(see policies/scaffold.py and docs/adding-a-notice.md). Exit codes: 0 done / all sound,
-1 problems found (check) or broken existing data (new), 2 input we cannot take.
+(see policies/scaffold.py and docs/adding-a-notice.md), its hints and notes in the language of
+`--lang` (`draft_words`). Exit codes: 0 done / all sound, 1 problems found (check) or broken
+existing data (new), 2 input we cannot take.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ if TYPE_CHECKING:
     from dialogs.rendering import Lang
     from policies.catalog import Catalog
     from policies.problems import Problem
+    from policies.scaffold import DraftText, Words
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXIT_BAD_INPUT: Final = 2
 MIN_YEAR, MAX_YEAR = 2000, 2100
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+HEADER_COLUMNS: Final = 92  # the draft's header comment, "# " included
 
 NEW_DESCRIPTION = """\
 Start the data file policies/data/<slug>/YEAR.yaml for REGION's insurance year YEAR from the
@@ -68,15 +71,12 @@ def _year(text: str) -> int:
     return value
 
 
-def _lang_argument(parser: argparse.ArgumentParser) -> None:
+def _lang_argument(
+    parser: argparse.ArgumentParser, help_text: str = "language of the messages (default zh_Hans)"
+) -> None:
     from dialogs.rendering import LANGUAGES
 
-    parser.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default="zh_Hans",
-        help="language of the messages (default zh_Hans)",
-    )
+    parser.add_argument("--lang", choices=LANGUAGES, default="zh_Hans", help=help_text)
 
 
 def _policies_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -123,7 +123,9 @@ def register(subparsers: Subparsers) -> None:
     new.add_argument(
         "--notice", required=True, type=Path, metavar="FILE", help="the notice as UTF-8 text"
     )
-    _lang_argument(new)
+    _lang_argument(
+        new, "language of the messages and of the draft's hints and notes (default zh_Hans)"
+    )
     _policies_dir_argument(new)
     new.set_defaults(handler=run_new)
 
@@ -176,6 +178,23 @@ def problem_lines(problems: Iterable[Problem], lang: Lang) -> list[str]:
     return lines
 
 
+def draft_words(lang: Lang) -> Words:
+    """What the draft `yibao policies new` writes says (policies.scaffold.DraftText), worded
+    in `lang`; the header comment comes in lines that fit the editor."""
+    from bot.cli.language import wrap
+    from dialogs.rendering import render_template
+
+    def words(text: DraftText) -> str:
+        said = render_template(
+            "cli/draft_text.j2", lang, "text", code=text.code, language=lang, **text.context
+        )
+        if text.code == "header":
+            return "\n".join(wrap(said, HEADER_COLUMNS - 2))
+        return said.replace("\n", " ")  # one line: a hint's “…” ends at a line's end
+
+    return words
+
+
 def run_check(args: argparse.Namespace) -> int:
     from dialogs.rendering import render_template
     from policies.catalog import policy_files
@@ -209,7 +228,7 @@ def _previous(catalog: Catalog, slug: str, year: int) -> Path | None:
 def run_new(args: argparse.Namespace) -> int:
     from dialogs.rendering import render_template
     from policies.catalog import DataError, display_path, read_catalog
-    from policies.scaffold import PLACEHOLDER, ScaffoldError, build, write
+    from policies.scaffold import Placeholder, ScaffoldError, build, write
 
     lang = args.lang
     data_dir, documents_dir = _dirs(args)
@@ -246,7 +265,7 @@ def run_new(args: argparse.Namespace) -> int:
             documents_dir,
             _previous(catalog, slug, args.year),
         )
-        write(draft)
+        write(draft, draft_words(lang))
     except ScaffoldError as err:
         context = dict(err.context)
         if "path" in context:
@@ -272,7 +291,7 @@ def run_new(args: argparse.Namespace) -> int:
     missing = [
         name
         for name in ("title", "number", "issuer", "date")
-        if document.get(name) is None or str(document.get(name)).startswith(PLACEHOLDER)
+        if document.get(name) is None or isinstance(document.get(name), Placeholder)
     ]
     print(
         render_template(

@@ -88,6 +88,9 @@ async def _run(database: Database, action: str) -> tuple[str, dict[str, Any]]:
         after = await store.schema_version()
     finally:
         await store.close()
-    if after == before:  # (a database from before versions has 1 recorded, not changed)
+    # A SQLite file from before versions reads as version 1 and has migration 1 recorded,
+    # not applied: its statements change nothing there.
+    changed = [version for version in applied if version > before]
+    if not changed:
         return "nothing", {"after": after}
-    return "migrated", {"before": before, "after": after, "applied": list(applied)}
+    return "migrated", {"before": before, "after": after, "applied": changed}

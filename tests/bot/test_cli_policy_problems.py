@@ -24,7 +24,7 @@ from policies.catalog import DATA_DIR
 from policies.checks import run_checks
 from policies.problems import CODES, Problem
 from tests.bot.test_cli_language import english_words, mainland_words, run
-from tests.dialogs.test_scripts import _simplified
+from tests.dialogs.test_scripts import _simplified, _unquoted
 from tests.policies.test_catalog_checks import DataCopy
 
 Doc = dict[str, Any]
@@ -193,7 +193,7 @@ def _check_lines(lang: str, lines: list[str], problems: list[Problem]) -> list[s
             wrong.append(f"{problem.code}: Simplified {_simplified(line)}: {line}")
         if lang == "zh_Hant" and mainland_words(line):
             wrong.append(f"{problem.code}: mainland words {mainland_words(line)}: {line}")
-        if lang == "en" and re.search(r"[：，。；]", said.replace("“", "").replace("”", "")):
+        if lang == "en" and re.search(r"[：，。；]", _unquoted(said)):  # a quote keeps its own
             wrong.append(f"{problem.code}: Chinese punctuation: {line}")
     return wrong
 

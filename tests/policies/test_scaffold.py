@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.cli.policies import draft_words
 from policies.catalog import DATA_DIR, DOCUMENTS_DIR, is_draft, read_catalog
 from policies.checks import check_catalog, run_checks, squash
 from policies.drafts import draft_problems
@@ -25,6 +26,9 @@ from policies.result import QuoteRequest
 from policies.scaffold import PLACEHOLDER, ScaffoldError, build, find_again, write
 
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# The words `yibao policies new --lang en` gives the draft (tests/bot/test_cli_draft_language.py
+# reads them in every language).
+ENGLISH = draft_words("en")
 
 
 def shift_years(text: str) -> str:
@@ -54,7 +58,7 @@ class Tree:
             "changtu", 2026, self.notice, self.data, self.documents,
             self.data / "changtu" / "2025.yaml",
         )
-        write(draft)
+        write(draft, ENGLISH)
         return draft.data_path
 
     def problems(self) -> list[Problem]:
@@ -99,7 +103,7 @@ def test_a_new_region_gets_every_clause_and_the_header_fields(tree: Tree) -> Non
     notice = tree.notice.parent / "wulateqianqi.txt"
     shutil.copy(DOCUMENTS_DIR / "wulateqianqi-2024.txt", notice)
     draft = build("newregion", 2024, notice, tree.data, tree.documents, None)
-    write(draft)
+    write(draft, ENGLISH)
     doc = load(draft.data_path)
     assert is_draft(draft.data_path)
     assert doc["document"]["number"] == "乌政办发〔2023〕81号"
@@ -117,7 +121,7 @@ def test_a_new_region_gets_every_clause_and_the_header_fields(tree: Tree) -> Non
 def test_check_names_what_a_new_region_lacks(tree: Tree) -> None:
     notice = tree.notice.parent / "wulateqianqi.txt"
     shutil.copy(DOCUMENTS_DIR / "wulateqianqi-2024.txt", notice)
-    write(build("newregion", 2024, notice, tree.data, tree.documents, None))
+    write(build("newregion", 2024, notice, tree.data, tree.documents, None), ENGLISH)
     problems = [p for p in tree.problems() if p.file.endswith("newregion/2024.yaml")]
     todo = [p.field for p in problems if p.code == "draft_todo"]
     for field in (
