@@ -650,6 +650,12 @@ class _Step:
             lapsed = quote_once(self.catalog, request.model_copy(update={"lapsed_years": 1}))
             if _outcome(lapsed) != _outcome(result):
                 cases.append({"what": "history", "result": lapsed})
+            else:
+                # Outside a collection one lapsed year waits like everyone (the fixed wait);
+                # from two on each adds a month: still an assumption worth a line.
+                longer = quote_once(self.catalog, request.model_copy(update={"lapsed_years": 2}))
+                if _outcome(longer) != _outcome(result):
+                    cases.append({"what": "history_years", "years": 2, "result": longer})
         if state.tier is None and loaded is not None and loaded.data.tiers:
             for tier in loaded.data.tiers:
                 if tier.number == result.tier:

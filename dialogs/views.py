@@ -391,6 +391,9 @@ def faq(catalog: Catalog, region: str, topic: str) -> FaqAnswer:
             if "newborn" in step.audience:
                 cite(step.clause)
     elif topic == "students":
+        for scope in data.scope_identities:  # who may enrol, and where: 科左后旗 二(一)
+            if scope.identity in ("college_student", "school_student"):
+                cite(scope.clause)
         for standard in data.standards:
             if {"college_student", "school_student"} & set(standard.identities):
                 cite(standard.clause)

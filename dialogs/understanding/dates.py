@@ -306,8 +306,11 @@ def _chinese_with_year(match: re.Match[str], ctx: _Context) -> _Candidate | None
         return ctx.calendar_mention(match, year, month, day, relative=True)
     if match.group("yd") is not None:
         raw = match.group("yd")
-        # A two-digit year is this century: people type "25年" for 2025.
-        year = 2000 + int(raw) if len(raw) == 2 else int(raw)
+        # A two-digit year is this century ("25年" is 2025) unless that is still to come:
+        # "60年3月1日" is a birth in 1960 (no one pays two years ahead).
+        year = int(raw)
+        if len(raw) == 2:
+            year += 2000 if 2000 + year <= ctx.today.year + 1 else 1900
     else:
         parsed = parse_chinese_digit_sequence(match.group("yc"))
         if parsed is None:

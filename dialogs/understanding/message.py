@@ -76,9 +76,11 @@ _PAY_BEFORE = re.compile(
 _NAME_WINDOW = 20  # characters before a date that may name it ("change the birth date to")
 _LAPSE_NEAR = re.compile(
     r"(断|斷|没交|沒交|没缴|沒繳|未交|未缴|未繳|没参保|沒參保|停保|lapse|not insured|"
-    r"didn'?t pay|没有交|沒有交)",
+    r"didn'?t pay|did not pay|haven'?t paid|have not paid|not paid|unpaid|uninsured|"
+    r"没有交|沒有交|停了|停交|停缴|没续|未续|没有续|没买|没参加|未参加|漏交|漏缴)",
     re.IGNORECASE,
 )
+_ENGLISH_WINDOW = 24  # "I did not pay for 2 years": English puts more letters before a count
 _REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
 # "不补缴", "no back-payment": the back-payment question answered with no count (0 years).
 _NO_REPAIR = re.compile(
@@ -100,7 +102,8 @@ _TIER = re.compile(
     r"(一档|一檔|1档|1檔|第一档|tier\s*1|二档|二檔|2档|2檔|第二档|tier\s*2)", re.IGNORECASE
 )
 _ORDINARY = re.compile(
-    r"(普通(城乡)?居民|普通人|没有(特殊)?身份|沒有(特殊)?身份|都不是|不是|无特殊|"
+    r"(普通(城乡)?居民|普通(人|群众|老百姓|的)?(?!档|檔)|老百姓|一般(人|居民)|没有(特殊)?身份|"
+    r"沒有(特殊)?身份|都不是|不是|无特殊|"
     r"ordinary|none of these|no special)",
     re.IGNORECASE,
 )
@@ -128,7 +131,7 @@ _TERM_QUESTION = re.compile(
 )
 # Just before an identity: "不是低保户", "并非…", "not dibao".
 _NEGATION = re.compile(
-    r"(不是|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
+    r"(不是|不在|不算|并非|并不是|不属于|没有|非|\bnot|\bno longer)\s*$", re.IGNORECASE
 )
 # "交2026年的", "2026年度", "补缴2025年的医保", "for the 2025 insurance year": the insurance year
 # paid for (a date is never one: "2026年1月5日" has a month after the year).
@@ -277,8 +280,36 @@ def _half_word(text: str, start: int, code: str, table: tuple[tuple[str, str], .
     return None
 
 
+# Everyday words for a group the notices name in their own terms, rewritten to the registry's
+# name before matching: "新入学的大学生" (双清 三(四)2's 新入学大中专院校学生), a grade-one or
+# grade-two disability (丰都 五(二) "城乡重度（一、二级）残疾人员", 科左后旗 "伤残程度 1-2 级").
+# Each rewrite keeps the text's length, so positions stay those of the message.
+_EVERYDAY = (
+    (re.compile(r"(?:新入学|刚入学)的?(?=大学生|大中专)"), "新入学"),
+    (
+        re.compile(
+            r"(?:[一二12]级(?:的)?(?:残疾|伤残)(?:人员?|证)?|(?:残疾|伤残)(?:等级)?(?:是|为)?[一二12]级)"
+        ),
+        "重度残疾",
+    ),
+)
+
+
+def _everyday(folded: str) -> str:
+    # Every match is at least as long as its name: padded in front, the name still touches
+    # the word after it ("新入学大学生").
+    for pattern, name in _EVERYDAY:
+
+        def padded(match: re.Match[str], name: str = name) -> str:
+            return name.rjust(len(match.group(0)))
+
+        folded = pattern.sub(padded, folded)
+    return folded
+
+
 def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageFacts) -> str:
     """Affirmed, negated and half-typed identities; returns the text with matches blanked."""
+    folded = _everyday(folded)
     found, rest = _take_at(folded, table)
     for code, start in sorted(found, key=lambda cs: cs[1]):
         fragment = _half_word(folded, start, code, table)
@@ -379,7 +410,8 @@ def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int
         if any(s <= start < e for s, e in unpaid):
             continue
         # The words before a count bind tighter than those after it: "断保两年，补缴一年".
-        before = text[max(0, start - _WINDOW) : start]
+        reach = _ENGLISH_WINDOW if text[start:end].isascii() else _WINDOW
+        before = text[max(0, start - reach) : start]
         after = text[end : end + 4]
         for context in (before, after):
             if _REPAIR_NEAR.search(context):
@@ -397,6 +429,23 @@ def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int
     return past
 
 
+def _several_people(plain: str, facts: MessageFacts) -> None:
+    """Several people in one message: one group is taken (everyone said to hold it), several
+    are not, nor a birth date (whose?): the dialog asks for one person at a time."""
+    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
+    # "我是低保户，孩子3月1号出生": the speaker and a relative are two people.
+    kin_too = "我" in subjects and re.search(_KIN, plain) is not None
+    if not (_SEVERAL_PEOPLE.search(plain) or len(subjects) > 1 or kin_too):
+        return
+    if len(facts.identities) <= 1:
+        facts.several_people = "kept"
+        return
+    facts.several_people = "dropped"
+    facts.identities = []
+    facts.birth_date = None
+    facts.ordinary = False
+
+
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     """Every fact the message states, with no regard to which question was asked."""
     facts = MessageFacts()
@@ -411,8 +460,21 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     lexicon = _lexicon(catalog)
     folded = normalise_name(plain)
     rest = _identities(folded, lexicon.identities, facts)
-    regions, rest = _take(rest, lexicon.regions)
-    facts.region = regions[0] if regions else None
+    found_regions, rest = _take_at(rest, lexicon.regions)
+    # "不是昌图，是双清": a region after a negation is the one being corrected away, and its
+    # negation says nothing about the person ("不是" alone would mean "none of these").
+    not_ordinary = folded
+    affirmed: list[str] = []
+    for code, start in sorted(found_regions, key=lambda cs: cs[1]):
+        negation = _NEGATION.search(folded[max(0, start - 6) : start])
+        if negation is None:
+            affirmed.append(code)
+            continue
+        begin = max(0, start - 6) + negation.start()
+        not_ordinary = not_ordinary[:begin] + "\0" * (start - begin) + not_ordinary[start:]
+    # Two regions stated as facts ("户口在昌图，现在住在双清"): both notices may apply, so the
+    # region is asked, never picked.
+    facts.region = affirmed[0] if len(set(affirmed)) == 1 else None
     if facts.region is None:
         place = _PLACE.search(rest)
         if place is not None:
@@ -423,14 +485,12 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.identities, facts.negated = [], []
         facts.intent = None
         return facts
-    subjects = {m.group(1) for m in _SUBJECT_IS.finditer(plain)}
-    if _SEVERAL_PEOPLE.search(plain) or len(subjects) > 1:
-        facts.several_people = "kept" if len(facts.identities) <= 1 else "dropped"
-        if len(facts.identities) > 1:
-            facts.identities = []
     facts.correction = bool(_CORRECTION.search(plain)) or bool(facts.negated)
     facts.additive = bool(_ADDITIVE.search(plain))
-    facts.ordinary = not facts.identities and not facts.negated and bool(_ORDINARY.search(plain))
+    ordinary_text = plain if not_ordinary == folded else not_ordinary
+    facts.ordinary = (
+        not facts.identities and not facts.negated and bool(_ORDINARY.search(ordinary_text))
+    )
     _classify_dates(plain, find_dates(plain, today), facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:
@@ -439,6 +499,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         facts.ordinary = False
         # The baby's birth date adds a newborn; it does not replace what else was said.
         facts.additive = facts.additive or not facts.correction
+    _several_people(plain, facts)
     unpaid = _history(plain, today, facts)
     year = next(
         (

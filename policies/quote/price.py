@@ -43,8 +43,13 @@ def subsidy_amount(
     return None
 
 
-def subsidies(q: Quote, standard: Decimal, tier: int | None) -> list[SubsidyLine]:
+def subsidies(
+    q: Quote, standard: Decimal, tier: int | None
+) -> tuple[list[SubsidyLine], list[tuple[str, ...]]]:
+    """Each subsidy the person's groups get here, with the data notes it carries (said only
+    when that subsidy decides the amount: see `price`)."""
     lines: list[SubsidyLine] = []
+    line_notes: list[tuple[str, ...]] = []
     for subsidy in q.data.subsidies:
         if subsidy.identity not in q.identities:
             continue
@@ -60,8 +65,6 @@ def subsidies(q: Quote, standard: Decimal, tier: int | None) -> list[SubsidyLine
             q.ctx.need("birth_date")
             q.ctx.note(NoteCode.SUBSIDY_NEEDS_AGE, subsidy.clause, group=subsidy.label)
         else:
-            for note_id in subsidy.notes:
-                q.ctx.data_note(note_id)
             amount = subsidy_amount(q, subsidy, standard, tier)
             if amount is None and not q.paid_by_institution and not subsidy.notes:
                 q.ctx.note(NoteCode.SUBSIDY_AMOUNT_NOT_STATED, subsidy.clause, group=subsidy.label)
@@ -75,7 +78,8 @@ def subsidies(q: Quote, standard: Decimal, tier: int | None) -> list[SubsidyLine
                 sources=q.ctx.sources(subsidy.clause),
             )
         )
-    return lines
+        line_notes.append(tuple(subsidy.notes) if age_ok is not None else ())
+    return lines, line_notes
 
 
 def combined(q: Quote, lines: list[SubsidyLine], standard: Decimal) -> Decimal | None:
@@ -106,7 +110,7 @@ def price(
 ) -> tuple[Amount, bool]:
     """The price; the flag says whether the amount is determined."""
     standard = standard_for(q, tier)
-    lines = subsidies(q, standard.amount, tier)
+    lines, line_notes = subsidies(q, standard.amount, tier)
     applied: Decimal | None = Decimal(0)
     # The notices say special cases pay "the personal standard" but not whether hardship
     # subsidies still apply outside the window, so the window's own rule decides.
@@ -118,6 +122,15 @@ def price(
         applied = None
     elif lines:
         q.ctx.note(NoteCode.SUBSIDIES_NOT_IN_WINDOW, *window.clauses)
+    for line, notes in zip(lines, line_notes, strict=True):
+        # A subsidy's own sentences (乌拉特前旗 单纯低保户 "个人缴纳的200元…") belong to the
+        # answers it decides, or leaves open; not to one another subsidy settles (二(二)6).
+        deciding = subsidies_apply == "yes" and (
+            applied is None or line.amount is None or line.amount == applied
+        )
+        if deciding or subsidies_apply == "not_stated":
+            for note_id in notes:
+                q.ctx.data_note(note_id)
     fiscal = q.data.fiscal_subsidy
     surcharge_needed = window.price is Price.PERSONAL_PLUS_FISCAL and not at_personal_standard
     fiscal_amount: Decimal | None = None

@@ -46,6 +46,11 @@ def _says_the_answer(
     if result.status is Status.OK:
         assert result.amount is not None and result.amount.due is not None
         assert format_money(result.amount.due, lang) in text, where
+    floor = result.amount.lower_bound if result.amount is not None else None
+    if result.status is Status.UNDETERMINED and floor is not None:
+        # 丰都 六 July–September "全额缴费": at least 400 + the national 700. The hotline's
+        # paste must carry the floor the full answer gives, not a bare "not fixed".
+        assert format_money(floor, lang) in text, where
     if result.status in (Status.OK, Status.UNDETERMINED):
         if result.deadline is not None and result.deadline.date is not None:
             assert format_date(result.deadline.date, lang) in text, where

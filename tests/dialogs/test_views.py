@@ -280,3 +280,18 @@ def test_every_table_date_is_the_notices(lang: str) -> None:
         text = _text(replies)
         header = next(line for line in text.splitlines() if format_date(window.start, lang) in line)
         assert (format_date(window.end, lang) in header) is window.end_stated, (region, header)
+
+
+def test_the_students_answer_quotes_every_clause_that_names_students() -> None:
+    # 后政办字〔2024〕126号 二(一) "本旗内各类全日制学校在校学生、学龄前儿童，无户籍限制，均可在
+    # 我旗参保缴费" and 乌政办发〔2023〕81号 二(一) "在校学生及学龄前儿童…每人400元/年" speak
+    # of students: "the notice says nothing about this" was wrong for both.
+    from dialogs.views import faq
+
+    for region in CATALOG.regions():
+        data = CATALOG.latest(region).data
+        items = faq(CATALOG, region, "students").items
+        quoted = {s.clause_id for item in items for s in item.sources}
+        for scope in data.scope_identities:
+            if scope.identity in ("college_student", "school_student"):
+                assert scope.clause in quoted, (region, scope.clause)
