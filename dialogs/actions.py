@@ -11,8 +11,9 @@ the dialog treats that as a stale button.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 Where = Literal["back", "restart", "help", "ask"]
 Changeable = Literal["region", "identities", "birth", "tier", "history", "date", "year"]
@@ -140,37 +141,32 @@ ANSWERS: Final = (
 
 def encode(action: Action) -> str:
     """The button id of an action (ASCII, at most 40 characters)."""
-    match action:
-        case PickRegion(region):
-            return f"r:{region}"
-        case ToggleIdentity(identity):
-            return f"i:{identity}"
-        case IdentityChoice(control):
-            return f"i:{control}"
-        case PickTier(number):
-            return f"t:{number}"
-        case InsuredLastYear(insured):
-            return "h:yes" if insured else "h:no"
-        case LapsedYears(years):
-            return f"y:{years}"
-        case RepaidYears(years):
-            return f"p:{years}"
-        case PayToday():
-            return "d:today"
-        case PickInsuranceYear(year):
-            return f"iy:{year}"
-        case CompareIdentity(identity):
-            return f"x:{identity}"
-        case Navigate(where):
-            return f"n:{where}"
-        case Change(what):
-            return f"c:{what}"
-        case View(name, arg):
-            return f"v:{name}:{arg}" if arg else f"v:{name}"
-        case SetLanguage(lang):
-            return f"l:{lang}"
-        case PlainText():
-            return "a:plain"
+    # by the action's exact type: a question builds up to 28 buttons per step, and a match
+    # over the union tried the cases one after the other (~1.5 us for the later ones)
+    return _ENCODERS[type(action)](action)
+
+
+def _view_id(action: View) -> str:
+    return f"v:{action.name}:{action.arg}" if action.arg else f"v:{action.name}"
+
+
+_ENCODERS: Final[dict[type, Callable[[Any], str]]] = {
+    PickRegion: lambda a: f"r:{a.region}",
+    ToggleIdentity: lambda a: f"i:{a.identity}",
+    IdentityChoice: lambda a: f"i:{a.control}",
+    PickTier: lambda a: f"t:{a.number}",
+    InsuredLastYear: lambda a: "h:yes" if a.insured else "h:no",
+    LapsedYears: lambda a: f"y:{a.years}",
+    RepaidYears: lambda a: f"p:{a.years}",
+    PayToday: lambda a: "d:today",
+    PickInsuranceYear: lambda a: f"iy:{a.year}",
+    CompareIdentity: lambda a: f"x:{a.identity}",
+    Navigate: lambda a: f"n:{a.where}",
+    Change: lambda a: f"c:{a.what}",
+    View: _view_id,
+    SetLanguage: lambda a: f"l:{a.lang}",
+    PlainText: lambda a: "a:plain",
+}
 
 
 def _count(text: str) -> int | None:

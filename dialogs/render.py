@@ -178,11 +178,22 @@ class _RenderCache:
     """
 
     def __init__(self, size: int) -> None:
+        self._plain: _Lru[str] = _Lru(size)
         self._by_value: _Lru[str] = _Lru(size)
         self._by_identity = _ByIdentity(size)
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         values = tuple(params.values())
+        if all(type(v) in _PLAIN for v in values):
+            # Only strings, ints, booleans and None (a button's label: an identity code, a
+            # count, ✓): the values with their exact types are the key, as `_freeze` would
+            # make it (True and 1 stay apart), without freezing or the identity check.
+            plain = (name, lang, markup, tuple(params), values, tuple(map(type, values)))
+            text = self._plain.get(plain)
+            if text is None:
+                text = render_template(name, lang, markup, **params)
+                self._plain.put(plain, text)
+            return text
         fast = (name, lang, markup, tuple(params))
         # A tuple is looked up before its items are checked: only values found immutable all
         # the way down are ever put (below), and a tuple's items cannot be swapped, so an
@@ -235,6 +246,8 @@ def _immutable(value: object) -> bool:
 
 
 _SCALARS: Final = frozenset({str, int, bool, float, date, type(None)})
+# Equal values of these exact types always print alike (unlike floats: 0.0 and -0.0)
+_PLAIN: Final = frozenset({str, int, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -267,7 +280,8 @@ def _freeze(value: object) -> Hashable:
     order is kept. Raises TypeError for anything else (mutable or unknown objects)."""
     kind = type(value)
     if kind in _SCALARS:  # the common case, checked first
-        return (kind, value)
+        # a float by its repr: 0.0 == -0.0, and they print differently
+        return (kind, repr(value)) if kind is float else (kind, value)
     if value is None or isinstance(value, str | int | float | date):  # bool is an int
         return (kind, value)
     if isinstance(value, Decimal):

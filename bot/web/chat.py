@@ -55,6 +55,11 @@ _LANG_TAG: Final = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
 _CSRF_SLOT: Final = secrets.token_hex(16)
 # Chat pages remembered as rendered (README "Privacy": the categories they name, never whose)
 PAGES_REMEMBERED: Final = 256
+# A conversation not begun, to compare with (never changed, never stored): building one for
+# each comparison was a pydantic validation on every GET
+_FRESH: Final = DialogState()
+
+
 def _no_store(response: HTMLResponse) -> HTMLResponse:
     response.headers["cache-control"] = "no-store"
     return response
@@ -308,7 +313,7 @@ class Chat:
             # write, as the stored page is what that step said about the stored state (they
             # are written together); anything else steps, under the lock, below
             stored = await self.store.get(key)
-            if (stored.page is not None and stored.state != DialogState()
+            if (stored.page is not None and stored.state != _FRESH
                     and asked_lang in (None, language(stored.state))):
                 html = self.pages.html(stored.page, stored.state.region,
                                        session.csrf_token(sid))
@@ -320,7 +325,7 @@ class Chat:
         def decide(conversation: Conversation) -> Change:
             nonlocal state, replies, shown
             state = conversation.state
-            if region is not None or state == DialogState():
+            if region is not None or state == _FRESH:
                 # a new conversation: with the language asked for in the link, if any
                 state = DialogState(lang=asked_lang or state.lang)
                 state, replies = step(

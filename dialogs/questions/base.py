@@ -25,9 +25,12 @@ def block(template: str, **params: Any) -> Block:
 
 
 def option(action: A.Action, template: str, selected: bool = False, **params: Any) -> Option:
-    return Option(
-        id=A.encode(action), label=block(f"option/{template}", **params), selected=selected
-    )
+    return _option(A.encode(action), template, selected, params)
+
+
+def _option(id: str, template: str, selected: bool, params: dict[str, Any]) -> Option:
+    return Option(id=id, label=Block(template=f"option/{template}", params=params),
+                  selected=selected)
 
 
 @dataclass
@@ -94,5 +97,6 @@ class Question:
         """One of this question's buttons, marked ✓ when it is the person's choice: the
         current one, or the one they made before going back (`state.kept`)."""
         state = dialog.state
-        selected = A.encode(action) in state.kept or action in self.chosen(state, dialog.today)
-        return option(action, template, selected=selected, **params)
+        id = A.encode(action)
+        selected = id in state.kept or action in self.chosen(state, dialog.today)
+        return _option(id, template, selected, params)

@@ -20,3 +20,15 @@ def test_web_bench_smoke() -> None:
     assert set(phase["ratios"]) == {"latency_p50_ms", "latency_p99_ms",
                                     "cpu_seconds_per_1000_requests"}
     assert "yibao web" in table(result)
+
+
+def test_web_app_bench_smoke() -> None:
+    """The in-process measure (benchmarks/web_app.py): every script played to the end (a
+    request that is not answered 200, after its redirect, stops it), posts and GETs timed."""
+    from benchmarks.scenarios import scripts
+    from benchmarks.web_app import run as run_app
+
+    result = asyncio.run(run_app(passes=1))
+    actions = sum(len(s.actions) for s in scripts())
+    assert result["requests"] > actions  # each post is a 303 and the GET it leads to
+    assert result["cpu_us_per_post"] > 0 and result["cpu_us_per_get"] > 0

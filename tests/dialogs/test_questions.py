@@ -3,6 +3,7 @@ person chose before stays marked ✓ after "back" or 修改 (issue 10 §6), for 
 
 from __future__ import annotations
 
+import typing
 from datetime import date
 
 import pytest
@@ -163,3 +164,36 @@ def test_an_option_id_is_short_printable_ascii(bad: str) -> None:
     assert Option(id="r:" + "x" * 38, label=label).id  # 40 characters: the longest
     with pytest.raises(ValueError, match="option id"):
         Option(id=bad, label=label)
+
+
+@pytest.mark.parametrize(
+    ("action", "id"),
+    [
+        (actions.PickRegion("changtu"), "r:changtu"),
+        (actions.ToggleIdentity("dibao"), "i:dibao"),
+        (actions.IdentityChoice("more"), "i:more"),
+        (actions.PickTier(2), "t:2"),
+        (actions.InsuredLastYear(True), "h:yes"),
+        (actions.InsuredLastYear(False), "h:no"),
+        (actions.LapsedYears(3), "y:3"),
+        (actions.RepaidYears(0), "p:0"),
+        (actions.PayToday(), "d:today"),
+        (actions.PickInsuranceYear(2026), "iy:2026"),
+        (actions.CompareIdentity("tekun"), "x:tekun"),
+        (actions.Navigate("back"), "n:back"),
+        (actions.Change("year"), "c:year"),
+        (actions.View("table"), "v:table"),
+        (actions.View("faq", "refund"), "v:faq:refund"),
+        (actions.SetLanguage("zh_Hant"), "l:zh_Hant"),
+        (actions.PlainText(), "a:plain"),
+    ],
+)
+def test_every_kind_of_action_has_its_id_and_comes_back_from_it(
+    action: actions.Action, id: str
+) -> None:
+    assert actions.encode(action) == id
+    assert actions.decode(id) == action
+
+
+def test_every_action_in_the_union_can_be_encoded() -> None:
+    assert set(typing.get_args(actions.Action)) == set(actions._ENCODERS)

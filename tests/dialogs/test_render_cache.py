@@ -60,6 +60,7 @@ def test_equal_parameters_render_once(calls: list[dict[str, Any]]) -> None:
         (Decimal("1.0"), Decimal("1")),  # equal numbers that print differently
         (True, 1),
         (1, 1.0),
+        (0.0, -0.0),  # equal floats that print differently
         (["a", "b"], ["b", "a"]),  # order is rendered
         ({"x": 1, "y": 2}, {"y": 2, "x": 1}),
         (Row("a", [Decimal("1")]), Row("a", [Decimal("1.00")])),
@@ -146,6 +147,28 @@ def test_a_tuple_is_trusted_by_identity_only_if_nothing_in_it_can_change(
     cache.render("dialog/x.j2", "en", "text", {"v": shell})
     assert [c["v"][1] for c in calls[1:]] == [["dibao", "tekun"], ["dibao", "tekun"]]
     assert len(calls) == 3  # rendered again: the value changed
+
+
+
+def test_plain_values_are_keyed_with_their_types(calls: list[dict[str, Any]]) -> None:
+    """Strings, ints, booleans and None (buttons' labels) are their own key: equal ones are
+    found, whatever object they are; values equal in Python that print differently are not."""
+    cache = _RenderCache(8)
+    first = cache.render("dialog/x.j2", "en", "text", {"code": "dibao", "selected": True})
+    again = cache.render("dialog/x.j2", "en", "text",
+                         {"code": "".join(["di", "bao"]), "selected": True})
+    assert again == first and len(calls) == 1
+    for other in ({"code": "dibao", "selected": 1}, {"code": "dibao", "selected": False},
+                  {"code": "tekun", "selected": True}, {"code": None, "selected": True},
+                  {"selected": True, "code": "dibao", "n": 0}):
+        before = len(calls)
+        cache.render("dialog/x.j2", "en", "text", other)
+        assert len(calls) == before + 1 and calls[-1] == other
+    assert cache.render("dialog/x.j2", "zh_Hans", "text", {"code": "dibao", "selected": True}
+                        ) != first
+    # a float is not such a value: 0.0 and -0.0 are equal and print differently
+    cache.render("dialog/x.j2", "en", "text", {"v": 0.0})
+    assert cache.render("dialog/x.j2", "en", "text", {"v": -0.0}).endswith("-0.0)]")
 
 
 
