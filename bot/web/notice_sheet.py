@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dialogs.rendering import format_date, normalise_lang
+from dialogs.rendering import format_date, normalise_lang, render_template
 from policies.catalog import NATIONAL_PREFIX, Catalog, LoadedPolicy
+from policies.schema import AgeRange, PolicyFile
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Period:
     label: str
     start: str
     end: str | None  # None: the notice gives no last day
-    audience: list[str]  # identity names; empty: everyone
+    audience: list[str]  # groups, with the ages admitted where only some are; empty: everyone
     clauses: list[QuotedClause]
 
 
@@ -68,6 +69,21 @@ def _clauses(
     return out
 
 
+def _audience(catalog: Catalog, data: PolicyFile, code: str, lang: str) -> str:
+    """A group a period is for, with the ages admitted when every subsidy of the group here
+    has an age condition (科左后旗 低保边缘家庭: 60 and over, under 18), as the calculator
+    reads a period's audience."""
+    subsidies = [s for s in data.subsidies if s.identity == code]
+    bands: list[AgeRange] = []
+    if subsidies and all(s.age for s in subsidies):
+        for subsidy in subsidies:
+            bands += [band for band in subsidy.age or [] if band not in bands]
+    name = catalog.identities[code].zh if code in catalog.identities else code
+    return render_template(
+        "dialog/window_audience.j2", lang, "text", group=name, code=code, bands=bands
+    )
+
+
 def _day(day: date | None, lang: str) -> str | None:
     return format_date(day, normalise_lang(lang)) if day is not None else None
 
@@ -84,10 +100,7 @@ def notice_sheets(catalog: Catalog, region: str, lang: str) -> list[NoticeSheet]
                 label=getattr(window.label, lang_key),
                 start=format_date(window.start, lang_key),
                 end=format_date(window.end, lang_key) if window.end_stated else None,
-                audience=[
-                    catalog.identities[code].zh if code in catalog.identities else code
-                    for code in window.audience or []
-                ],
+                audience=[_audience(catalog, data, code, lang) for code in window.audience or []],
                 clauses=_clauses(catalog, policy, list(window.clauses), lang),
             )
             for window in sorted(data.windows, key=lambda w: w.start)

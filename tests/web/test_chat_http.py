@@ -256,3 +256,18 @@ def test_reference_pages(client: TestClient) -> None:
     assert client.get("/compare?identity=nobody").status_code == 404
     css = client.get("/static/web.css").text
     assert "@media print" in css
+
+
+def test_a_period_for_some_ages_of_a_group_says_which_ages(client: TestClient) -> None:
+    # 后政办字〔2024〕126号 三: "特殊困难群体在 2025 年 12 月 31 日前完成参保缴费"; 四(三) counts
+    # among them "低保边缘家庭 60 周岁以上老年人和未成年人", not the whole family (二(二)). The
+    # sheet listed plain "低保边缘家庭成员" under the period to 31 December, so a 40-year-old
+    # member read a deadline the calculator rightly does not give them (2025-02-28).
+    page = client.get("/ref/kezuohouqi")
+    period = next(line for line in page.text.splitlines() if "特殊困难群体缴费期限" in line)
+    assert "低保边缘家庭成员（仅限60周岁以上或不满18周岁）" in period, period
+    assert "特困人员、" in period or "特困人员）" in period  # whole groups stay unqualified
+    english = client.get("/ref/kezuohouqi?lang=en").text
+    line = next(x for x in english.splitlines() if "deadline for special hardship groups" in x)
+    assert "aged 60 or over or under 18 only" in line, line
+
