@@ -138,6 +138,9 @@ class _Lru(Generic[V]):
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class _ByIdentity:
     """Texts by a key plus the identity of the objects they were rendered from.
@@ -162,6 +165,9 @@ class _ByIdentity:
     def put(self, key: Hashable, objects: tuple[object, ...], text: str) -> None:
         self._entries.put((key, tuple(map(id, objects))), (objects, text))
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class _RenderCache:
     """Rendered template text by (template, language, markup, frozen parameters), LRU.
@@ -181,6 +187,14 @@ class _RenderCache:
         self._plain: _Lru[str] = _Lru(size)
         self._by_value: _Lru[str] = _Lru(size)
         self._by_identity = _ByIdentity(size)
+
+    def __len__(self) -> int:
+        return len(self._plain) + len(self._by_value) + len(self._by_identity)
+
+    def clear(self) -> None:
+        self._plain.clear()
+        self._by_value.clear()
+        self._by_identity.clear()
 
     def render(self, name: str, lang: str, markup: Markup, params: dict[str, Any]) -> str:
         values = tuple(params.values())
@@ -308,6 +322,17 @@ _CACHE: Final = _RenderCache(4096)
 # entries keep their results (~22 KB each) alive, so no more than the quotes' own 256 are
 # (README "Privacy"); a question's full and short texts are two entries
 _ANSWERS: Final = _ByIdentity(256)
+
+
+def forget_rendered() -> None:
+    """Drop every remembered text (see dialogs/memory.py)."""
+    _CACHE.clear()
+    _ANSWERS.clear()
+
+
+def remembered_texts() -> int:
+    """How many rendered texts are remembered (for tests and the Privacy table's claim)."""
+    return len(_CACHE) + len(_ANSWERS)
 
 
 def _label(option: Option, lang: str) -> str:

@@ -49,6 +49,7 @@ from bot.telegram.outgoing import (
 )
 from bot.telegram.sender import EditResult, RetryPolicy, Sender
 from dialogs.engine import Choice, Command, Text, replay, step
+from dialogs.memory import forget_shared
 from dialogs.rendering import normalise_lang, render_template
 from dialogs.replies import Block, Reply
 from dialogs.state import DialogState
@@ -366,6 +367,7 @@ class Helpdesk:
         )
         await self.deliver_owed(bot, origin.key)
         if forget:
+            forget_shared()  # answers and texts shared by all: which were this chat's is not known
             await self._scrub()
 
     async def deliver_owed(self, bot: Bot, key: str) -> None:

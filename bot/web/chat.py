@@ -36,6 +36,7 @@ from bot.web import session
 from bot.web.rendering import render_page, render_web
 from bot.web.step_page import StepPage, dump, load
 from dialogs.engine import Choice, Command, Text, language, replay, step
+from dialogs.memory import forget_shared
 from dialogs.rendering import LANGUAGES, normalise_lang
 from dialogs.replies import Reply
 from dialogs.state import DialogState
@@ -247,6 +248,7 @@ class Chat:
         async with self.locks.hold(key):
             await self.store.apply(key, decide)  # the row goes, with its page
         self.pages.clear()
+        forget_shared()  # answers and texts remembered for all: which were theirs is not known
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
         response = see_other(f"/forgotten?lang={lang}")

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 from bot.retention import DAY, Retention
+from dialogs.quotes import quote_once
+from dialogs.render import remembered_texts
 from tests.e2e.conftest import BotRunner, last, option_data
 from tests.e2e.fake_bot_api import FakeBotApi
 
@@ -53,6 +55,9 @@ async def test_forget_leaves_no_trace_in_any_database_file(
     await bot.say(OTHER, "/forget")
     await bot.say(USER, "/forget")
     assert bot.stored_keys() == []
+    # Nor in memory: the texts rendered from their steps and the calculator's results for
+    # their questions are shared by all, so a /forget drops them all.
+    assert remembered_texts() == 0 and quote_once.cache_info().currsize == 0
     # While the bot runs (as after a kill -9: nothing is closed or checkpointed on exit).
     assert len(database_files(db_path)) == 3, database_files(db_path)
     assert traces(db_path, *NEEDLES) == {}

@@ -16,10 +16,12 @@ from bot.store.base import PAGE_LIMIT
 from bot.web import step_page
 from bot.web.rendering import Button, WebReply, buttons_html
 from bot.web.step_page import StepPage
+from dialogs.quotes import quote_once
+from dialogs.render import remembered_texts
 from dialogs.rendering import render_template
 from dialogs.state import DialogState
 from tests.web.pages import Page
-from tests.web.test_chat_http import label
+from tests.web.test_chat_http import label, say
 
 
 def stored(database: Path) -> list[tuple[str, str]]:
@@ -276,7 +278,13 @@ def test_forget_takes_the_remembered_page_out_of_memory_too(database: Path) -> N
                              "option": page.buttons[label("identity", code="tekun",
                                                           selected=False)]})
         assert len(app.state.chat.pages) == 2  # the GET after each post showed it from memory
+        say(client, page, "昌图县特困人员，今天交")  # an answer: its result is remembered too
+        assert remembered_texts() > 0 and quote_once.cache_info().currsize > 0
         response = client.post("/forget", data={"csrf": page.csrf}, follow_redirects=False)
         assert response.status_code == 303
     assert stored(database) == []
     assert len(app.state.chat.pages) == 0
+    # the texts rendered from their steps (the "✓ 特困人员" button, the answer naming 特困人员
+    # and the date) and the calculator's result for their question, shared by all, go too
+    assert remembered_texts() == 0
+    assert quote_once.cache_info().currsize == 0
