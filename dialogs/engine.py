@@ -856,6 +856,8 @@ _WATCHED = (
     "birth_date",
     "tier",
     "insured_last_year",
+    "lapsed_years",
+    "repaid_years",
     "payment_date",
     "insurance_year",
 )
@@ -867,6 +869,8 @@ def _changes(old: DialogState, new: DialogState) -> list[dict[str, Any]]:
     for name in _WATCHED:
         before, after = getattr(old, name), getattr(new, name)
         if before is not None and after is not None and before != after:
+            if name == "lapsed_years" and not after:
+                continue  # no lapse: said as "insured last year", its own change
             out.append({"what": name, "value": after})
     return out
 

@@ -361,6 +361,7 @@ def test_a_correction_replaces_the_identity_it_corrects() -> None:
         ("昌图 低保户 3月10号交", "说错了，是2月10号交", "payment_date", date(2025, 2, 10)),
         ("丰都 普通居民 一档 1月15号交", "不对，是二档", "tier", 2),
         ("昌图 低保户 去年交了 3月10号交", "不对，去年没交", "insured_last_year", False),
+        ("科左后旗 普通居民 断保2年 不补缴 3月10号交", "改成断保3年", "lapsed_years", 3),
     ],
 )
 def test_a_correction_replaces_any_fact_whatever_the_question(
@@ -371,6 +372,19 @@ def test_a_correction_replaces_any_fact_whatever_the_question(
     state, replies = _say(state, correction)
     assert getattr(state, field) == expected
     assert [c["what"] for c in _changes(replies)] == [field]
+
+
+def test_a_corrected_history_says_what_it_became() -> None:
+    # The reply says what changed whatever the fact (issue 10 §1): a new count of lapsed years
+    # changes the waiting period (后政办字〔2024〕126号 五(二): one more month a year).
+    state = _start()
+    state, _ = _say(state, "科左后旗 普通居民 断保2年 不补缴 3月10号交")
+    state, replies = _say(state, "改成断保3年")
+    texts = [render_reply(r, "text").text for r in replies]
+    assert any("已改为：断保3年" in t for t in texts), texts
+    waiting = _answer(replies).waiting
+    assert waiting is not None and waiting.total is not None
+    assert waiting.total.months == 5  # 3 + (3 − 1)
 
 
 def test_also_adds_an_identity_instead_of_replacing() -> None:
