@@ -168,7 +168,7 @@ class Waiting(Frozen):
 class Coverage(Frozen):
     start: date | None
     end: date | None
-    rule: str  # year_start | next_month_first | after_waiting | from_birth | from_payment ...
+    rule: str  # year_start | next_month_first | after_waiting | from_birth | newborn_year_start ...
     event: dict[str, str] | None = None  # coverage counts from an event we cannot date
     sources: list[Source]
 

@@ -178,7 +178,7 @@ def _newborn_within_answer(q: Quote, s: Situation) -> Outcome:
                 Coverage,
                 start=data.coverage_start,
                 end=data.coverage_end,
-                rule="year_start",
+                rule="newborn_year_start",
                 sources=q.ctx.sources(newborn.within_clause),
             )
             return cover, waiting

@@ -52,7 +52,7 @@ def test_a_newborn_born_before_the_year_is_not_said_to_be_covered_from_birth() -
     assert result.amount_due == 400  # 三(四)1: the 2025 standard
     assert result.coverage is not None
     assert result.coverage.start == date(2025, 1, 1)
-    assert result.coverage.rule == "year_start"
+    assert result.coverage.rule == "newborn_year_start"
     note = next(n for n in result.notes if n.code == "birth_before_year")
     assert note.params["birth_year"] == "2024" and note.params["year"] == "2025"
     assert any(s.clause_label == "三(四)3(1)" for s in note.sources), note.sources

@@ -63,6 +63,7 @@ EARLY_START_RULES = {
     "year_start",
     "year_start_if_paid_before",
     "from_birth",
+    "newborn_year_start",  # born before the year, paid in time: the year's first day
     "from_event",
     "group_period",
     "not_before_birth",
@@ -284,6 +285,10 @@ def check_invariants(
             ), "year-start cover outside a collection window"
         if coverage.rule == "from_birth":
             assert request.birth_date is not None and coverage.start >= request.birth_date
+        if coverage.rule == "newborn_year_start":
+            assert request.birth_date is not None
+            assert request.birth_date < coverage.start == policy.data.coverage_start
+            assert "birth_before_year" in notes, notes
         if coverage.rule == "after_waiting":
             assert waiting.last_day is not None
             assert coverage.start == waiting.last_day + timedelta(days=1)
