@@ -52,14 +52,15 @@ _REQUIRED: Final = (
 )
 
 
-def _walk(value: Any, path: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+def walk(value: Any, path: Loc = ()) -> Iterator[tuple[Loc, Any]]:
+    """Every value of a loaded YAML document with its path (keys and list indexes)."""
     yield path, value
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(item, (*path, str(key)))
+            yield from walk(item, (*path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _walk(item, (*path, index))
+            yield from walk(item, (*path, index))
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -76,7 +77,7 @@ def _refs(body: dict[str, Any]) -> list[tuple[str, str]]:
     """Every (field, clause id) the draft cites, found by key name so it works on a draft the
     schema does not accept yet."""
     refs: list[tuple[str, str]] = []
-    for path, value in _walk(body):
+    for path, value in walk(body):
         if not path or not _is_clause_key(path[-1]) or path[0] == "clauses":
             continue
         values = value if isinstance(value, list) else [value]
@@ -142,7 +143,7 @@ def draft_problems(path: Path, documents_dir: Path, catalog: Catalog | None) -> 
     body = {k: v for k, v in doc.items() if k != "draft"}
     problems: list[Problem] = []
     holes: list[Loc] = []
-    for place, value in _walk(body):
+    for place, value in walk(body):
         if _is_placeholder(value):
             holes.append(place)
             hint = str(value).strip().removeprefix(PLACEHOLDER).lstrip(" :")

@@ -15,7 +15,6 @@ language, every TODO shows last year's exact date or amount.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import yaml
 from bot.cli.policies import draft_words
 from policies.catalog import DOCUMENTS_DIR
 from policies.checks import run_checks
+from policies.drafts import walk
 from policies.scaffold import DRAFT_CODES, PLACEHOLDER, Placeholder, build
 from tests.bot.test_cli_language import english_words, mainland_words, run
 from tests.bot.test_cli_policy_problems import _check_lines
@@ -82,16 +82,6 @@ class Tree(DataCopy):
         return [self.data / slug / f"{year}.yaml" for _, slug, year, _ in self.STARTS]
 
 
-def _walk(value: Any, path: Loc = ()) -> Iterator[tuple[Loc, Any]]:
-    yield path, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, (*path, index))
-
-
 def _at(doc: Any, path: Loc) -> Any:
     for part in path:
         doc = doc[part]
@@ -113,7 +103,7 @@ def written_words(path: Path) -> list[tuple[str, str]]:
     body = {k: v for k, v in doc.items() if k != "draft"}
     said += [
         (str(place), value.removeprefix(PLACEHOLDER).lstrip(" :"))
-        for place, value in _walk(body)
+        for place, value in walk(body)
         if isinstance(value, str) and value.startswith(PLACEHOLDER)
     ]
     return said
@@ -157,7 +147,7 @@ def test_the_drafts_say_every_kind_of_text(tmp_path: Path) -> None:
         previous = tree.data / "changtu" / "2025.yaml" if slug == "changtu" else None
         draft = build(slug, year, getattr(tree, notice), tree.data, tree.documents, previous)
         texts = [r.why for r in draft.review]
-        texts += [v.hint for _, v in _walk(draft.body) if isinstance(v, Placeholder)]
+        texts += [v.hint for _, v in walk(draft.body) if isinstance(v, Placeholder)]
         said |= {t.code for t in texts}
         for text in texts:  # a code the template has no sentence for comes out as the code
             assert all(worded[lang](text) != text.code for lang in LANGS), text
@@ -210,7 +200,7 @@ def test_every_todo_shows_last_years_exact_figure(
     new = yaml.safe_load(changtu.read_text("utf-8"))
     copied = {k: v for k, v in old.items() if k not in ("document", "clauses", "valid_until")}
     checked = 0
-    for place, value in _walk(copied):
+    for place, value in walk(copied):
         figure = _figure(value)
         money = bool(place) and place[-1] in ("amount", "percent")
         if figure is None or not (money or isinstance(value, date)):

@@ -15,6 +15,7 @@ from dialogs.views import reference_day
 from policies.catalog import load_catalog
 from policies.engine import quote
 from policies.result import QuoteRequest, Status
+from tests.dialogs.replies import answer, templates
 
 IN_2025 = date(2025, 1, 10)
 TODAY = date(2026, 11, 25)
@@ -33,23 +34,11 @@ def _tap(state: DialogState, option: str, today: date = IN_2025) -> tuple[Dialog
     return step(state, Choice(option=option, seq=state.seq, today=today))
 
 
-def _templates(replies: list[Reply]) -> list[str]:
-    return [b.template for r in replies for b in r.blocks]
-
-
-def _answer(replies: list[Reply]):  # type: ignore[no-untyped-def]
-    for reply in replies:
-        for block in reply.blocks:
-            if block.template == "answer":
-                return block.params["result"]
-    raise AssertionError(f"no answer in {_templates(replies)}")
-
-
 def test_a_message_that_gives_everything_gets_the_answer_at_once() -> None:
     state = _start(date(2025, 5, 25))
     state, replies = _say(state, "我家孩子4月10号出生的，5月20号去交，科左后旗", date(2025, 5, 25))
     assert state.stage is Stage.ANSWER
-    result = _answer(replies)
+    result = answer(replies)
     expected = quote(
         QuoteRequest(
             region="kezuohouqi",
@@ -71,7 +60,7 @@ def test_only_missing_questions_are_asked() -> None:
     # waiting (一、3), so it is assumed in the answer, not asked: the date is next.
     assert state.stage is Stage.PAYMENT_DATE
     state, replies = _say(state, "2025-02-28")
-    assert _answer(replies).amount_due == 160
+    assert answer(replies).amount_due == 160
 
 
 @pytest.mark.parametrize(
@@ -107,7 +96,7 @@ def test_lapse_questions_and_back_payment() -> None:
     assert options[:3] == ["p:0", "p:1", "p:2"]  # at most lapsed − 1 years are useful
     state, _ = _tap(state, "p:1")
     state, replies = _say(state, "2025-03-10")
-    result = _answer(replies)
+    result = answer(replies)
     assert result.waiting.variable_months == 2 and result.waiting.repaired_months == 1
 
 
@@ -179,7 +168,7 @@ def test_a_stale_button_is_told_the_question_moved_on() -> None:
     old_seq = state.seq
     state, _ = _tap(state, "r:changtu")
     state, replies = step(state, Choice(option="r:kezuohouqi", seq=old_seq, today=IN_2025))
-    assert "stale" in _templates(replies)
+    assert "stale" in templates(replies)
     assert state.region == "changtu"
     assert state.stage is Stage.IDENTITIES
 
@@ -187,7 +176,7 @@ def test_a_stale_button_is_told_the_question_moved_on() -> None:
 def test_a_forged_button_is_stale_not_an_error() -> None:
     state = _start()
     state, replies = step(state, Choice(option="i:tekun", seq=state.seq, today=IN_2025))
-    assert "stale" in _templates(replies)
+    assert "stale" in templates(replies)
     assert state.stage is Stage.REGION
 
 
@@ -195,7 +184,7 @@ def test_three_failures_offer_the_menu_and_the_hotline() -> None:
     state = _start(region="changtu")
     for _ in range(2):
         state, replies = _say(state, "blah")
-        assert "not_understood" in _templates(replies)
+        assert "not_understood" in templates(replies)
     state, replies = _say(state, "blah")
     help_block = next(b for r in replies for b in r.blocks if b.template == "help")
     assert help_block.params["with_hotline"] is True
@@ -218,7 +207,7 @@ def test_a_date_without_a_year_says_which_year_it_took() -> None:
     state = _start(region="wulateqianqi")
     state, _ = _tap(state, "i:none")
     state, replies = _say(state, "3月10号")
-    assert "year_assumed" in _templates(replies)
+    assert "year_assumed" in templates(replies)
     assert state.payment_date == date(2025, 3, 10)
 
 
@@ -266,13 +255,13 @@ def test_change_one_answer_from_the_answer_screen() -> None:
     state = _start(region="wulateqianqi")
     state, _ = _tap(state, "i:none")
     state, replies = _say(state, "2023-10-01")
-    assert _answer(replies).amount_due == 400
+    assert answer(replies).amount_due == 400
     state, _ = step(state, Choice(option="c:identities", seq=None, today=IN_2025))
     assert state.stage is Stage.IDENTITIES
     state, replies = _tap(state, "i:dibao")
     state, replies = _tap(state, "i:done")
     # 乌政办发〔2023〕81号 二(二)4: 单纯低保户 pay 200 yuan.
-    assert _answer(replies).amount_due == 200
+    assert answer(replies).amount_due == 200
     assert state.payment_date == date(2023, 10, 1)
 
 
@@ -288,7 +277,7 @@ def test_forget_clears_everything() -> None:
     state = _start(region="changtu", lang="en")
     state, _ = _tap(state, "i:dibao")
     state, replies = step(state, Command(name="forget", today=IN_2025))
-    assert "forgotten" in _templates(replies)
+    assert "forgotten" in templates(replies)
     assert state.region is None and state.draft == [] and state.lang is None
 
 
@@ -314,7 +303,7 @@ def test_reference_views() -> None:
     rows = next(b for r in replies for b in r.blocks if b.template == "comparison").params["rows"]
     assert {row.region for row in rows} == set(load_catalog().regions())
     state, replies = step(state, Command(name="sources", today=IN_2025))
-    assert "sources" in _templates(replies)
+    assert "sources" in templates(replies)
 
 
 def test_traditional_script_is_understood() -> None:
@@ -351,7 +340,7 @@ def test_a_correction_replaces_the_identity_it_corrects() -> None:
     assert "已改为：低保边缘家庭成员" in text
     state, replies = _tap(state, replies[-1].options[0].id)
     state, replies = _say(state, "今天")
-    assert _answer(replies).amount_due == 160
+    assert answer(replies).amount_due == 160
 
 
 @pytest.mark.parametrize(
@@ -382,7 +371,7 @@ def test_a_corrected_history_says_what_it_became() -> None:
     state, replies = _say(state, "改成断保3年")
     texts = [render_reply(r, "text").text for r in replies]
     assert any("已改为：断保3年" in t for t in texts), texts
-    waiting = _answer(replies).waiting
+    waiting = answer(replies).waiting
     assert waiting is not None and waiting.total is not None
     assert waiting.total.months == 5  # 3 + (3 − 1)
 
@@ -408,7 +397,7 @@ def test_a_question_about_a_term_is_answered_and_changes_nothing(question: str) 
     state = _start()
     before = state.model_copy()
     state, replies = _say(state, question)
-    assert "glossary" in _templates(replies)
+    assert "glossary" in templates(replies)
     assert state.identities is None and state.region is None
     assert state.stage is before.stage
     # …and the conversation goes on as if it had not been asked.
@@ -428,7 +417,7 @@ def test_a_half_word_is_not_an_identity() -> None:
     state = _start(region="changtu")
     state, replies = _say(state, "低保边")
     assert state.identities is None
-    assert "partial_word" in _templates(replies)
+    assert "partial_word" in templates(replies)
 
 
 def test_a_long_paste_says_it_was_cut_and_a_cut_word_is_dropped() -> None:
@@ -436,7 +425,7 @@ def test_a_long_paste_says_it_was_cut_and_a_cut_word_is_dropped() -> None:
     text = "我家情况比较复杂，" + "说" * (2000 - 9 - 2) + "低保边缘户，3月10号交"
     assert len(text) > 2000 and text[1998:2000] == "低保"
     state, replies = _say(state, text)
-    assert "input_cut" in _templates(replies)
+    assert "input_cut" in templates(replies)
     cut = next(b for r in replies for b in r.blocks if b.template == "input_cut")
     assert cut.params == {"length": len(text), "limit": 2000}
     assert state.identities is None  # "低保" was half of 低保边缘户: not a fact
@@ -450,7 +439,7 @@ def test_a_message_with_everything_gets_the_answer_in_the_next_reply() -> None:
     everything = "昌图县低保边缘家庭成员，2024年12月1日交，要交多少钱？"
     state, replies = _say(state, everything, date(2024, 11, 20))
     assert state.stage is Stage.ANSWER
-    result = _answer(replies)
+    result = answer(replies)
     assert result == quote(
         QuoteRequest(
             region="changtu",
@@ -501,7 +490,7 @@ def test_unknown_tier_is_assumed_and_the_other_tier_priced_by_the_calculator() -
         QuoteRequest(region="fengdu-lizi", payment_date=date(2025, 1, 15), tier=2)
     )
     assert case["result"] == other
-    assert _answer(replies).tier == 1
+    assert answer(replies).tier == 1
     text = render_reply(replies[-1], "text").text
     assert f"若选{other.tier_label}：应缴{other.amount_due}元" in text.replace(",", "")
 
@@ -518,7 +507,7 @@ def test_birth_date_is_still_asked_when_the_amount_depends_on_it() -> None:
 def test_table_before_a_region_asks_for_it_then_shows_the_table() -> None:
     state = _start()
     state, replies = step(state, Command(name="table", today=IN_2025))
-    assert "choose_region_first" in _templates(replies) and state.stage is Stage.REGION
+    assert "choose_region_first" in templates(replies) and state.stage is Stage.REGION
     state, replies = _tap(state, "r:changtu")
     table = next(b for r in replies for b in r.blocks if b.template == "identity_table")
     assert table.params["table"].region == "changtu"
@@ -535,7 +524,7 @@ def test_a_region_not_on_file_gets_the_hotline_and_the_covered_regions() -> None
     assert "昌图县" in block.params["regions"] and len(block.params["regions"]) == 5
     text = render_reply(replies[-1], "text").text
     assert "12393" in text and "双清区" in text
-    assert "not_understood" not in _templates(replies)
+    assert "not_understood" not in templates(replies)
     assert state.failures == 0 and state.region is None
 
 
@@ -589,7 +578,7 @@ def test_a_forged_option_decodes_to_nothing_and_is_stale(forged: str) -> None:
     assert actions.decode(forged) is None
     state = _start(region="changtu")
     state, replies = _tap(state, forged)
-    assert "stale" in _templates(replies) and state.stage is Stage.IDENTITIES
+    assert "stale" in templates(replies) and state.stage is Stage.IDENTITIES
 
 
 def test_the_plain_text_button_is_an_action_of_the_same_union() -> None:

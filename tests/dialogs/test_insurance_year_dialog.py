@@ -26,6 +26,7 @@ from policies.engine import quote
 from policies.result import QuoteRequest, QuoteResult
 from policies.schema import AgeRange
 from policies.years import payment_periods
+from tests.dialogs.replies import answer, templates
 from tests.policies.two_years import two_year_catalog
 
 CATALOG = two_year_catalog()
@@ -48,19 +49,6 @@ def _tap(
     state: DialogState, option: str, today: date, catalog: Catalog = CATALOG
 ) -> tuple[DialogState, list[Reply]]:
     return step(state, Choice(option=option, seq=state.seq, today=today), catalog)
-
-
-def _templates(replies: list[Reply]) -> list[str]:
-    return [b.template for r in replies for b in r.blocks]
-
-
-def _answer(replies: list[Reply]) -> QuoteResult:
-    for reply in replies:
-        for block in reply.blocks:
-            if block.template == "answer":
-                result: QuoteResult = block.params["result"]
-                return result
-    raise AssertionError(f"no answer in {_templates(replies)}")
 
 
 def _expected(day: date, year: int | None = None, **fields: object) -> QuoteResult:
@@ -91,14 +79,14 @@ def test_the_year_is_asked_only_when_two_years_are_open(day: date, open_years: l
     state, replies = _say(state, f"昌图 普通居民 {day.isoformat()}交", day)
     if len(open_years) == 1:
         assert state.stage is Stage.ANSWER
-        result = _answer(replies)
+        result = answer(replies)
         assert result == _expected(day)
         assert result.policy_year == open_years[0]
         assert f"{open_years[0]}年度" in render_reply(replies[-1], "text").text
         return
     # everything else was said: the year is the one question before the answer
     assert state.stage is Stage.INSURANCE_YEAR
-    assert "ask_insurance_year" in _templates(replies)
+    assert "ask_insurance_year" in templates(replies)
     assert set(_year_buttons(replies)) == {f"iy:{y}" for y in open_years}
 
 
@@ -109,7 +97,7 @@ def test_choosing_each_year_gives_the_calculators_answer_for_it(day: date, year:
     state, _ = _say(state, f"昌图 低保边缘户 {day.isoformat()}交", day)
     state, replies = _tap(state, f"iy:{year}", day)
     assert state.stage is Stage.ANSWER and state.insurance_year == year
-    result = _answer(replies)
+    result = answer(replies)
     assert result == _expected(day, year, identities=frozenset({"dibao_edge"}))
     assert result.policy_year == year
     assert f"{year}年度" in render_reply(replies[-1], "text").text
@@ -158,7 +146,7 @@ def test_a_year_said_in_the_message_is_not_asked(said: str) -> None:
     state = _start(day)
     state, replies = _say(state, f"昌图 普通居民 今天交 {said}", day)
     assert state.stage is Stage.ANSWER and state.insurance_year == 2025
-    assert _answer(replies) == _expected(day, 2025)
+    assert answer(replies) == _expected(day, 2025)
 
 
 def test_a_year_typed_at_the_year_question() -> None:
@@ -166,7 +154,7 @@ def test_a_year_typed_at_the_year_question() -> None:
     state = _start(day)
     state, _ = _say(state, "昌图 普通居民 今天交", day)
     state, replies = _say(state, "2026年度", day)
-    assert state.insurance_year == 2026 and _answer(replies) == _expected(day, 2026)
+    assert state.insurance_year == 2026 and answer(replies) == _expected(day, 2026)
 
 
 def test_a_correction_of_the_year_replaces_it_and_says_so() -> None:
@@ -176,7 +164,7 @@ def test_a_correction_of_the_year_replaces_it_and_says_so() -> None:
     state, _ = _tap(state, "iy:2026", day)
     state, replies = _say(state, "不对，交2025年的", day)
     assert state.insurance_year == 2025
-    assert _answer(replies) == _expected(day, 2025)
+    assert answer(replies) == _expected(day, 2025)
     text = render_reply(replies[-1], "text").text
     assert "已改为：2025年度" in text
 
@@ -191,7 +179,7 @@ def test_change_year_from_the_answer_keeps_the_mark() -> None:
     assert state.stage is Stage.INSURANCE_YEAR
     assert [o.id for o in replies[-1].options if o.selected] == ["iy:2026"]
     state, replies = _tap(state, "iy:2025", day)
-    assert _answer(replies) == _expected(day, 2025)
+    assert answer(replies) == _expected(day, 2025)
 
 
 def test_no_change_year_button_where_one_year_is_open() -> None:
@@ -236,7 +224,7 @@ def test_a_refused_correction_keeps_the_year_chosen() -> None:
     text = render_reply(replies[-1], "text").text
     assert _cli_message(2030, day, on_file=False).strip() in text
     assert "已改为" not in text
-    assert state.insurance_year == 2025 and _answer(replies) == _expected(day, 2025)
+    assert state.insurance_year == 2025 and answer(replies) == _expected(day, 2025)
 
 
 def test_a_year_not_payable_on_the_date_gets_the_clis_message() -> None:
@@ -246,8 +234,8 @@ def test_a_year_not_payable_on_the_date_gets_the_clis_message() -> None:
     text = render_reply(replies[-1], "text").text
     assert _cli_message(2025, day, on_file=True).strip() in text
     assert state.insurance_year is None
-    assert _answer(replies) == _expected(day)
-    assert _answer(replies).policy_year == 2026
+    assert answer(replies) == _expected(day)
+    assert answer(replies).policy_year == 2026
 
 
 def test_a_later_date_that_closes_the_chosen_year_says_so() -> None:
@@ -259,7 +247,7 @@ def test_a_later_date_that_closes_the_chosen_year_says_so() -> None:
     assert _cli_message(2025, date(2026, 1, 5), on_file=True).strip() in render_reply(
         replies[-1], "text"
     ).text
-    assert state.insurance_year is None and _answer(replies).policy_year == 2026
+    assert state.insurance_year is None and answer(replies).policy_year == 2026
 
 
 # -- every question comes from the chosen year's notice -----------------------------------------
@@ -298,7 +286,7 @@ def test_questions_come_from_the_chosen_years_notice() -> None:
         ),
         catalog,
     )
-    assert _answer(replies) == expected
+    assert answer(replies) == expected
     # chosen 2026: its notice's age condition asks for the birth date
     state = _start(day, catalog)
     state, _ = _say(state, "昌图 低保边缘户 今天交", day, catalog)
@@ -342,8 +330,8 @@ def test_every_final_answer_names_its_year_and_is_the_calculators(
         years = sorted(_year_buttons(replies))
         assert len(years) == 2
         state, replies = _tap(state, years[pick], day)
-    assert state.stage is Stage.ANSWER, _templates(replies)
-    result = _answer(replies)
+    assert state.stage is Stage.ANSWER, templates(replies)
+    result = answer(replies)
     expected = quote(
         QuoteRequest(
             region="changtu",
@@ -374,7 +362,7 @@ def test_the_year_replies_are_chinese_and_zh_hant_is_traditional(lang: str) -> N
         else:
             state, replies = _say(state, text, day)
         seen += replies
-    assert "insurance_year_problem" in _templates(seen)
+    assert "insurance_year_problem" in templates(seen)
     for reply in seen:
         rendered = render_reply(reply, "text")
         for shown in [rendered.text, *(label for row in rendered.buttons for _, label in row)]:

@@ -12,7 +12,8 @@ from dialogs.engine import Command, Text, step
 from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
 from policies.engine import quote
-from policies.result import QuoteRequest, QuoteResult
+from policies.result import QuoteRequest
+from tests.dialogs.replies import answer
 
 SPRING = date(2025, 3, 10)  # 科左后旗: after 缴费时间 (三), so 五(二)'s waiting rules decide
 
@@ -20,15 +21,6 @@ SPRING = date(2025, 3, 10)  # 科左后旗: after 缴费时间 (三), so 五(二
 def _say(text: str, today: date = SPRING) -> tuple[DialogState, list[Reply]]:
     state, _ = step(DialogState(), Command(name="start", arg="", today=today))
     return step(state, Text(text=text, today=today))
-
-
-def _answer(replies: list[Reply]) -> QuoteResult:
-    for reply in replies:
-        for block in reply.blocks:
-            if block.template == "answer":
-                result: QuoteResult = block.params["result"]
-                return result
-    raise AssertionError("no answer")
 
 
 def test_a_two_digit_calendar_year_not_paid_is_not_a_count_of_years() -> None:
@@ -52,7 +44,7 @@ def test_two_calendar_years_not_paid_are_two_lapsed_years() -> None:
         assert state.insured_last_year is False, text
         assert state.lapsed_years == 2, text
         state, replies = step(state, Text(text="不补缴", today=SPRING))
-        result = _answer(replies)
+        result = answer(replies)
         expected = quote(
             QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=2)
         )
@@ -111,7 +103,7 @@ def test_a_range_of_payment_days_is_asked_about_not_cut_to_one_day() -> None:
         shown = "\n".join(render_reply(r, "text").text for r in replies)
         assert problem.params["text"] in shown and "哪一天" in shown, shown
     state, replies = step(state, Text(text="2月25日", today=today))
-    result = _answer(replies)
+    result = answer(replies)
     assert result == quote(QuoteRequest(region="changtu", payment_date=date(2025, 2, 25)))
 
 
@@ -128,7 +120,7 @@ def test_a_family_total_is_never_answered_with_one_persons_amount_alone() -> Non
     _, replies = _say(
         "我家三口人在昌图，我老婆是低保，我和儿子是普通的，今天交一共多少", day
     )
-    result = _answer(replies)
+    result = answer(replies)
     assert result == quote(
         QuoteRequest(region="changtu", identities=frozenset({"dibao"}), payment_date=day)
     )
@@ -147,7 +139,7 @@ def test_two_peoples_identities_are_not_merged_into_one_person() -> None:
     assert "一位参保人" in _shown(replies)
     # one person holding both is still one person
     state, replies = _say("昌图，我是低保户，也是低保边缘户，今天交", day)
-    assert _answer(replies).amount_due == 0
+    assert answer(replies).amount_due == 0
 
 
 def test_a_corrected_birth_date_is_the_birth_date_not_the_payment_date() -> None:
@@ -166,7 +158,7 @@ def test_a_corrected_birth_date_is_the_birth_date_not_the_payment_date() -> None
         state, replies = step(state, Text(text=correction, today=day))
         assert state.birth_date == date(2025, 3, 10), correction
         assert state.payment_date == day, correction
-        result = _answer(replies)
+        result = answer(replies)
         assert result == quote(
             QuoteRequest(
                 region="kezuohouqi",
@@ -192,7 +184,7 @@ def test_an_unknown_history_that_matters_only_from_two_lapsed_years_is_still_sta
     # lapsed one year too; from two lapsed years each adds a month. The answer assumed no
     # long lapse without a word, so a person lapsed 3 years read "3个月" (theirs is 5).
     _, replies = _say("科左后旗 普通居民 今天交")
-    result = _answer(replies)
+    result = answer(replies)
     assert result.waiting is not None and result.waiting.total is not None
     block = next(b for r in replies for b in r.blocks if b.template == "assumed")
     (case,) = block.params["cases"]
@@ -208,13 +200,13 @@ def test_everyday_names_of_a_group_are_that_group() -> None:
     # 大学生" is such a student, covered from 1 September 2024, not from 1 January 2025.
     day = date(2024, 10, 1)
     _, replies = _say("双清 新入学的大学生 今天交", day)
-    result = _answer(replies)
+    result = answer(replies)
     assert "new_college_student" in result.request.identities
     assert result.coverage is not None and result.coverage.start == date(2024, 9, 1)
     # 丰都 五(二) "城乡重度（一、二级）残疾人员": a grade-one disability is such a person (120元).
     for text in ("丰都 一级残疾 今天交", "丰都 我是二级残疾，今天交", "丰都 残疾等级是1级，今天交"):
         _, replies = _say(text, date(2024, 12, 1))
-        assert _answer(replies).request.identities == frozenset({"severe_disability"}), text
+        assert answer(replies).request.identities == frozenset({"severe_disability"}), text
     # A grade-three disability is not 重度: no subsidy group is taken from it.
     state, _ = _say("丰都 三级残疾 今天交", date(2024, 12, 1))
     assert not state.identities
@@ -225,7 +217,7 @@ def test_plain_words_for_an_ordinary_resident_are_understood() -> None:
     for text in ("昌图 普通 今天交", "昌图 我就是普通老百姓，今天交", "昌图 一般人 今天交"):
         state, replies = _say(text, date(2024, 12, 1))
         assert state.identities == [], text
-        assert _answer(replies).amount_due == 400, text
+        assert answer(replies).amount_due == 400, text
 
 
 def test_a_two_digit_birth_year_is_last_century_when_this_one_is_not_yet_come() -> None:
@@ -235,7 +227,7 @@ def test_a_two_digit_birth_year_is_last_century_when_this_one_is_not_yet_come() 
     state, _ = _say("科左后旗低保边缘户 今天交", day)
     state, replies = step(state, Text(text="60年3月1日", today=day))
     assert state.birth_date == date(1960, 3, 1)
-    assert _answer(replies).amount_due == 220
+    assert answer(replies).amount_due == 220
     # "25年3月10日" stays this century: 2025.
     state, replies = _say("昌图 普通居民 25年3月10日交", day)
     assert state.payment_date == date(2025, 3, 10)
@@ -250,7 +242,7 @@ def test_a_negated_region_is_not_the_region_and_not_an_ordinary_resident() -> No
         state, replies = step(state, Text(text=correction, today=day))
         assert state.region == "shuangqing", correction
         assert state.identities == ["dibao"], correction
-        assert _answer(replies) == quote(
+        assert answer(replies) == quote(
             QuoteRequest(region="shuangqing", identities=frozenset({"dibao"}), payment_date=day)
         )
     state, _ = _say("不是双清，是昌图的低保户，今天交", day)
