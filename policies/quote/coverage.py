@@ -166,13 +166,19 @@ def _newborn_within_answer(q: Quote, s: Situation) -> Outcome:
         if birth < data.coverage_start:
             # This year's contribution covers this year. The days from birth to the end of
             # the birth year are that year's (双清 三(四)3(1): "缴纳出生年度居民医保费"), and
-            # its notice is not what answers here: the note says so and who to ask.
+            # its notice is not what answers here: the note says so, and where that year's
+            # notice is on file it is offered beside this answer (policies/years.py).
+            on_file = any(
+                p.data.insurance_year == birth.year
+                for p in q.ctx.catalog.policies_for(data.region.slug)
+            )
             q.ctx.note(
                 NoteCode.BIRTH_BEFORE_YEAR,
                 newborn.within_clause,
                 year=str(data.insurance_year),
                 birth_year=str(birth.year),
                 office=data.region.office,
+                on_file="yes" if on_file else "no",
             )
             cover = trusted(
                 Coverage,

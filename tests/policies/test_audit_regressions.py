@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+import yaml
+
+from policies.catalog import read_catalog
 from policies.engine import quote
 from policies.result import QuoteRequest
+from tests.policies.two_years import DATA as TWO_YEARS
 
 
 def _texts(result) -> list[str]:  # type: ignore[no-untyped-def]
@@ -69,3 +74,32 @@ def test_a_newborn_born_before_the_year_is_not_said_to_be_covered_from_birth() -
     assert within.coverage is not None and within.coverage.start == date(2025, 1, 3)
     assert within.coverage.rule == "from_birth"
     assert not [n for n in within.notes if n.code == "birth_before_year"]
+
+
+def test_a_newborn_born_before_the_year_is_sent_to_the_birth_years_notice_when_on_file(
+    tmp_path: Path,
+) -> None:
+    # With the birth year's notice on file (the test-only 昌图 2026 beside the shipped 2025,
+    # its newborn cover set from birth here), a baby born 2025-11-01 paying for 2026 on
+    # 2025-11-20 is told the birth year's fee is that notice's (offered as another insurance
+    # year), not that no notice for it is on file.
+    data = tmp_path / "data" / "changtu"
+    data.mkdir(parents=True)
+    doc = yaml.safe_load((TWO_YEARS / "changtu" / "2026.yaml").read_text("utf-8"))
+    doc["newborn"]["within_coverage"] = "from_birth"
+    (data / "2026.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    catalog = read_catalog(also=(tmp_path / "data",))
+    result = quote(
+        QuoteRequest(
+            region="changtu",
+            identities=frozenset({"newborn"}),
+            payment_date=date(2025, 11, 20),
+            birth_date=date(2025, 11, 1),
+            insurance_year=2026,
+        ),
+        catalog,
+    )
+    assert result.coverage is not None and result.coverage.start == date(2026, 1, 1)
+    note = next(n for n in result.notes if n.code == "birth_before_year")
+    assert note.params["birth_year"] == "2025" and note.params["on_file"] == "yes", note.params
+    assert 2025 in [o.year for o in result.other_insurance_years]
