@@ -27,9 +27,8 @@ from policies.catalog import DOCUMENTS_DIR
 from policies.checks import run_checks
 from policies.drafts import walk
 from policies.scaffold import DRAFT_CODES, PLACEHOLDER, Placeholder, build
-from tests.bot.test_cli_language import english_words, mainland_words, run
-from tests.bot.test_cli_policy_problems import _check_lines
-from tests.dialogs.test_scripts import _simplified, _unquoted
+from tests.bot.test_cli_language import run
+from tests.bot.test_cli_policy_problems import _check_lines, wrong_words
 from tests.policies.test_catalog_checks import DataCopy
 from tests.policies.test_scaffold import shift_years
 
@@ -116,26 +115,6 @@ def _ids(*paths: Path) -> list[str]:
         doc = yaml.safe_load(path.read_text("utf-8"))
         ids += [str(c["id"]) for c in doc["clauses"]]
     return ids
-
-
-def wrong_words(lang: str, where: str, text: str, allowed: list[str]) -> list[str]:
-    """What is not in `lang` in one text the program wrote."""
-    wrong = []
-    if lang != "en":
-        words = english_words(text, allowed)
-        if words:
-            wrong.append(f"{where}: English {words}: {text}")
-        if not re.search(r"[\u4e00-\u9fff]", text):
-            wrong.append(f"{where}: no Chinese: {text}")
-    if lang == "zh_Hant" and _simplified(text):
-        wrong.append(f"{where}: Simplified {_simplified(text)}: {text}")
-    if lang == "zh_Hant" and mainland_words(text):
-        wrong.append(f"{where}: mainland words {mainland_words(text)}: {text}")
-    if lang == "en":
-        unquoted = _unquoted(text)
-        if re.search(r"[：，。；]", unquoted) or not re.search(r"[A-Za-z]{3,}", unquoted):
-            wrong.append(f"{where}: not English: {text}")
-    return wrong
 
 
 def test_the_drafts_say_every_kind_of_text(tmp_path: Path) -> None:

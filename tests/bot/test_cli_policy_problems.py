@@ -175,6 +175,26 @@ def _allowed(problem: Problem) -> list[str]:
     return [problem.field, *values, *parts]
 
 
+def wrong_words(lang: str, where: str, text: str, allowed: list[str]) -> list[str]:
+    """What is not in `lang` in one text the program wrote."""
+    wrong = []
+    if lang != "en":
+        words = english_words(text, allowed)
+        if words:
+            wrong.append(f"{where}: English {words}: {text}")
+        if not re.search(r"[\u4e00-\u9fff]", text):
+            wrong.append(f"{where}: no Chinese: {text}")
+    if lang == "zh_Hant" and _simplified(text):
+        wrong.append(f"{where}: Simplified {_simplified(text)}: {text}")
+    if lang == "zh_Hant" and mainland_words(text):
+        wrong.append(f"{where}: mainland words {mainland_words(text)}: {text}")
+    if lang == "en":
+        unquoted = _unquoted(text)
+        if re.search(r"[：，。；]", unquoted) or not re.search(r"[A-Za-z]{3,}", unquoted):
+            wrong.append(f"{where}: not English: {text}")
+    return wrong
+
+
 def _check_lines(lang: str, lines: list[str], problems: list[Problem]) -> list[str]:
     assert len(lines) == len(problems), (lines, problems)
     wrong = []
@@ -183,18 +203,8 @@ def _check_lines(lang: str, lines: list[str], problems: list[Problem]) -> list[s
         assert line.startswith(head), (line, problem)
         said = line.removeprefix(head)
         assert said.strip(), line
-        if lang != "en":
-            words = english_words(said, _allowed(problem))
-            if words:
-                wrong.append(f"{problem.code}: {words}: {line}")
-            if not re.search(r"[\u4e00-\u9fff]", said):
-                wrong.append(f"{problem.code}: no Chinese: {line}")
-        if lang == "zh_Hant" and _simplified(line):
-            wrong.append(f"{problem.code}: Simplified {_simplified(line)}: {line}")
-        if lang == "zh_Hant" and mainland_words(line):
-            wrong.append(f"{problem.code}: mainland words {mainland_words(line)}: {line}")
-        if lang == "en" and re.search(r"[：，。；]", _unquoted(said)):  # a quote keeps its own
-            wrong.append(f"{problem.code}: Chinese punctuation: {line}")
+        # (the head is the file and field, as the YAML spells them: nothing to check there)
+        wrong += wrong_words(lang, problem.code, said, _allowed(problem))
     return wrong
 
 
