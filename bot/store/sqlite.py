@@ -298,7 +298,7 @@ class SqliteStore(Store):
         )
         try:
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode=WAL")
+            _enter_wal(connection)
             # NORMAL in WAL mode: a commit survives the process being killed (it is in the OS
             # once written); only a power cut may lose the last commits.
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -314,6 +314,23 @@ class SqliteStore(Store):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+def _enter_wal(connection: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting for the lock as long as any statement would.
+
+    Two processes opening a new file at once both switch it; the switch needs the whole file,
+    and SQLite answers the one that would otherwise deadlock "database is locked" at once,
+    without its busy handler (two webhook workers started together failed so)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if err.sqlite_errorcode & 0xFF not in _WAIT_CODES or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
+
 
 def _connect_inline(path: Path) -> sqlite3.Connection:
     """The event loop's connection: never waits for a lock, never checkpoints (so never syncs)."""
