@@ -286,9 +286,11 @@ class _Step:
         if facts.place is not None and facts.region is None:
             hotline = self.catalog.national.hotline
             names = [name for _, name in regions(self.catalog)]
+            near = facts.near_region
             self.pre.append(
                 _block("region_not_covered", place=facts.place[:24], regions=names,
-                       hotline=hotline.phone)
+                       hotline=hotline.phone,
+                       suggestion=self.catalog.latest(near).data.region.name if near else None)
             )  # fmt: skip
         if facts.several_people is not None:
             self.pre.append(_block("one_person", dropped=facts.several_people == "dropped"))
