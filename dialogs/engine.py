@@ -298,6 +298,8 @@ class _Step:
         problem = self.apply(facts, stage, text)
         if problem is not None:
             return [self.fail(problem)]
+        if facts.disability_grade is not None and facts.intent is None:
+            self.pre.append(self._disability_grade(facts.disability_grade))
         half = _block("partial_word", fragments=facts.partial) if facts.partial else None
         if self.state.model_dump() == before:
             if facts.intent is not None:
@@ -311,6 +313,25 @@ class _Step:
             self.pre.append(half)
         self.state.failures = 0
         return [self.ask()]
+
+    def _disability_grade(self, grade: int) -> Block:
+        """ "残疾人" with no grade, or a grade the notice does not subsidise: the notice's own
+        disability groups, to choose from (科左后旗's minors are behind "more…": shown)."""
+        loaded = self.policy()
+        if loaded is None:
+            return _block("disability_grade", grade=grade, region=None, groups=None)
+        codes = ("severe_disability", "disabled_minor")
+        subsidies = [s for s in loaded.data.subsidies if s.identity in codes]
+        groups = list(dict.fromkeys(s.label for s in subsidies))
+        if any(s.identity == "disabled_minor" for s in subsidies):
+            self.state.all_identities = True
+        return _block(
+            "disability_grade",
+            grade=grade,
+            region=loaded.data.region.name,
+            groups=groups,
+            codes=list(dict.fromkeys(s.identity for s in subsidies)),
+        )
 
     def _intent_is_whole_message(self, facts: MessageFacts) -> bool:
         return not (
@@ -892,6 +913,7 @@ def _states_a_fact(facts: MessageFacts) -> bool:
         or facts.insured_last_year is not None
         or facts.lapsed_years is not None
         or facts.several_people is not None
+        or facts.disability_grade is not None
     )
 
 

@@ -198,6 +198,10 @@ class MessageFacts:
     partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
     place: str | None = None  # a place name we have no notice for ("北京朝阳区")
     near_region: str | None = None  # the region that place is one character off ("双青区")
+    # "残疾人" with no grade the registry can place (0), or a grade no group is named by
+    # (3, 4: "三级残疾"): the notices subsidise grades 1–2 (and 科左后旗 minors holding a
+    # certificate), so the grade is asked, never assumed.
+    disability_grade: int | None = None
     # Several people in the message: "kept" (one identity, taken), "dropped" (identities of
     # different people, not taken: the dialog asks for one person's), None (one person).
     several_people: str | None = None
@@ -289,7 +293,10 @@ _EVERYDAY = (
     (re.compile(r"(?:新入学|刚入学)的?(?=大学生|大中专)"), "新入学"),
     (
         re.compile(
-            r"(?:[一二12]级(?:的)?(?:残疾|伤残)(?:人员?|证)?|(?:残疾|伤残)(?:等级)?(?:是|为)?[一二12]级)"
+            r"(?:[一二12]级(?:的)?(?:残疾|伤残)(?:人员?|证)?"
+            r"|(?:残疾|伤残)(?:人|证)?[，,、\s]*(?:等级)?(?:是|为)?[一二12]级"
+            # folded text has no spaces: "grade 2 disability" is "grade2disability"
+            r"|grade(?:1|2|one|two)(?![0-9])(?:disab(?:led|ility))?)"
         ),
         "重度残疾",
     ),
@@ -306,6 +313,27 @@ def _everyday(folded: str) -> str:
 
         folded = pattern.sub(padded, folded)
     return folded
+
+
+# A grade that no identity stands for ("三级残疾", "残疾等级是四级"), and the word left over
+# once the identities are taken ("残疾人", "残疾证", "伤残").
+_LOW_GRADE = re.compile(
+    r"(?:([三四34])级(?:的)?(?:残疾|伤残)|(?:残疾|伤残)(?:人|证)?[，,、\s]*(?:等级)?(?:是|为)?([三四34])级"
+    r"|grade([34]|three|four)(?![0-9]))",
+    re.IGNORECASE,
+)
+_DISABILITY = re.compile(r"(残疾|伤残|残障|disab(?:led|ility))", re.IGNORECASE)
+
+
+def _disability(rest: str, facts: MessageFacts) -> None:
+    if {"severe_disability", "disabled_minor"} & set(facts.identities):
+        return
+    grade = _LOW_GRADE.search(rest)
+    if grade is not None:
+        said = next(g for g in grade.groups() if g).lower()
+        facts.disability_grade = {"三": 3, "3": 3, "three": 3, "四": 4, "4": 4, "four": 4}[said]
+    elif _DISABILITY.search(rest):
+        facts.disability_grade = 0
 
 
 def _identities(folded: str, table: tuple[tuple[str, str], ...], facts: MessageFacts) -> str:
@@ -479,6 +507,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     lexicon = _lexicon(catalog)
     folded = normalise_name(plain)
     rest = _identities(folded, lexicon.identities, facts)
+    _disability(rest, facts)
     found_regions, rest = _take_at(rest, lexicon.regions)
     # "不是昌图，是双清": a region after a negation is the one being corrected away, and its
     # negation says nothing about the person ("不是" alone would mean "none of these").

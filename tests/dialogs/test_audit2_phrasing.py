@@ -9,7 +9,7 @@ from datetime import date
 from dialogs.engine import Command, Text, step
 from dialogs.render import render_reply
 from dialogs.replies import Reply
-from dialogs.state import DialogState
+from dialogs.state import DialogState, Stage
 from tests.dialogs.replies import templates
 
 SPRING = date(2025, 3, 10)
@@ -93,3 +93,71 @@ def test_after_the_new_year_festival_is_asked_not_guessed() -> None:
     # A count of years before 后 is no festival: "断保3年后" says nothing vague.
     state, _ = _say("昌图 低保 断保3年后 今天交", today=date(2025, 1, 10))
     assert state.payment_date == date(2025, 1, 10)
+
+
+def test_a_martyrs_family_is_a_martyrs_survivor() -> None:
+    # "烈属" is the everyday word for 烈士遗属, which 丰都 五(三) funds in full in 二档
+    # ("…烈士遗属、60周岁以上烈士子女按775元/人•年标准全额资助参加二档").
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+    from tests.dialogs.replies import answer
+
+    for text in ("丰都 烈属 今天交", "丰都 我是烈士家属 今天交"):
+        state, replies = _say(text, "去年交了")
+        assert state.identities == ["veteran_survivor"], text
+        result = answer(replies)
+        expected = quote(
+            QuoteRequest(
+                region="fengdu-lizi",
+                identities=frozenset({"veteran_survivor"}),
+                payment_date=SPRING,
+            )
+        )
+        assert result == expected
+        assert result.amount_due == 0 and result.tier == 2
+
+
+def test_a_disability_with_no_grade_asks_the_grade_where_the_notice_names_one() -> None:
+    # 丰都 五(二) subsidises "城乡重度（一、二级）残疾人员", 科左后旗 二(二) "伤残程度 1-2 级的
+    # 成年人和持证未成年残疾人", 双清 三(五)1(2) "重度残疾人": "残疾人" alone says no grade, so
+    # no group is taken and the grade is asked, naming the notice's groups.
+    for region, groups in (
+        ("丰都", ["城乡重度（一、二级）残疾人员"]),
+        ("科左后旗", ["伤残程度1-2级的成年人", "持证未成年残疾人"]),
+        ("双清", ["重度残疾人"]),
+    ):
+        state, replies = _say(f"{region} 残疾人 今天交")
+        assert state.identities is None, region
+        assert state.stage is Stage.IDENTITIES, region
+        block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
+        assert block.params["groups"] == groups, region
+        assert "没有说残疾等级" in _text(replies), region
+    # A grade said is understood as before: "二级残疾" is 重度残疾人.
+    state, _ = _say("丰都 二级残疾 今天交")
+    assert state.identities == ["severe_disability"]
+
+
+def test_a_disability_where_the_notice_names_none_says_so() -> None:
+    # 昌图 and 乌拉特前旗 name no disability group: the grade would change nothing, and the
+    # reply says the notice lists no subsidy for it instead of asking the grade.
+    state, replies = _say("昌图 残疾人 今天交")
+    assert state.identities is None
+    block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
+    assert block.params["groups"] == []
+    assert "未列出残疾人" in _text(replies)
+
+
+def test_a_grade_said_apart_from_the_word_is_still_that_grade() -> None:
+    # "残疾人，二级" is 丰都 五(二)'s 城乡重度（一、二级）残疾人员; "残疾证是三级" is none of
+    # its groups.
+    state, _ = _say("丰都 我是残疾人，二级 今天交")
+    assert state.identities == ["severe_disability"]
+    state, replies = _say("丰都 残疾证是三级 今天交")
+    assert state.identities is None
+    block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
+    assert block.params["grade"] == 3
+    state, replies = _say("Fengdu, I am disabled, paying today", lang="en")
+    assert state.identities is None
+    assert "You did not say the grade of disability." in _text(replies)
+    state, _ = _say("Fengdu, grade 2 disability, paying today", lang="en")
+    assert state.identities == ["severe_disability"]
