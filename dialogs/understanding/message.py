@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
 
 from dialogs.understanding.dates import DateMention, DateProblem, find_dates
-from dialogs.understanding.numerals import find_year_counts, normalize_width
+from dialogs.understanding.numerals import (
+    CHINESE_DIGITS,
+    find_year_counts,
+    normalize_width,
+    parse_chinese_int,
+)
 from policies.catalog import Catalog, normalise_name, to_simplified
 
 
@@ -285,6 +290,14 @@ def _half_word(text: str, start: int, code: str, table: tuple[tuple[str, str], .
     return None
 
 
+# "刚生了孩子", "孩子刚出生", "宝宝才出生": a newborn whose birth date is still to be asked
+# (the time limits count from the birth: 科左后旗 三 "新生儿出生后 90 天（含 90 天）内").
+_BABY = r"(?:孩子|小孩|宝宝|婴儿|娃娃|娃|闺女|儿子|女儿)"
+_JUST_BORN = re.compile(
+    rf"(?:刚刚|刚|才)(?:生了|生完|生下|出生)(?:的|了)?(?:一个)?{_BABY}?"
+    rf"|{_BABY}(?:刚刚|刚|才)(?:出生|生下来|生)(?:的|了)?"
+)
+
 # Everyday words for a group the notices name in their own terms, rewritten to the registry's
 # name before matching: "新入学的大学生" (双清 三(四)2's 新入学大中专院校学生), a grade-one or
 # grade-two disability (丰都 五(二) "城乡重度（一、二级）残疾人员", 科左后旗 "伤残程度 1-2 级").
@@ -300,7 +313,36 @@ _EVERYDAY = (
         ),
         "重度残疾",
     ),
+    (_JUST_BORN, "新生儿"),
 )
+
+
+# "出生20天了", "宝宝二十天了", "生下来20天": a baby that many days old was born that many days
+# before today. Not "20多天", "快20天" (no day), nor months (the 90 days need the day).
+_DAYS_OLD = re.compile(
+    rf"(?:出生|生下来|生了|落地|{_BABY})(?:了|才|刚刚|刚|已经|已)?\s*"
+    rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?:了|大)?"
+)
+
+
+def _days_old(plain: str, today: date, facts: MessageFacts) -> None:
+    if facts.birth_date is not None:
+        return
+    match = _DAYS_OLD.search(plain)
+    if match is None:
+        return
+    days = parse_chinese_int(match.group("n"))
+    if days is None or days > 366:
+        return
+    facts.birth_date = DateMention(
+        value=today - timedelta(days=days),
+        problem=None,
+        year_inferred=False,
+        relative=True,
+        start=match.start(),
+        end=match.end(),
+        text=match.group(0),
+    )
 
 
 def _everyday(folded: str) -> str:
@@ -542,6 +584,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         not facts.identities and not facts.negated and bool(_ORDINARY.search(ordinary_text))
     )
     _classify_dates(plain, find_dates(plain, today), facts)
+    _days_old(plain, today, facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:
         # "孩子4月10号出生的": a birth date under a year old makes the person a newborn.

@@ -161,3 +161,46 @@ def test_a_grade_said_apart_from_the_word_is_still_that_grade() -> None:
     assert "You did not say the grade of disability." in _text(replies)
     state, _ = _say("Fengdu, grade 2 disability, paying today", lang="en")
     assert state.identities == ["severe_disability"]
+
+
+def test_a_baby_so_many_days_old_was_born_that_many_days_ago() -> None:
+    # "出生20天了" on 10 March is a birth on 18 February: 科左后旗 三 "新生儿出生后 90 天（含
+    # 90 天）内…办理参保登记并按规定缴纳参保费后，医疗保险待遇自出生之日生效".
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+    from tests.dialogs.replies import answer
+
+    born = date(2025, 2, 18)
+    expected = quote(
+        QuoteRequest(
+            region="kezuohouqi",
+            identities=frozenset({"newborn"}),
+            payment_date=SPRING,
+            birth_date=born,
+        )
+    )
+    assert expected.coverage is not None and expected.coverage.start == born
+    for texts in (
+        ("科左后旗 宝宝出生20天了 今天交",),
+        ("科左后旗 孩子二十天了，今天交",),
+        ("科左后旗 新生儿 今天交", "出生20天了"),
+        ("科左后旗 新生儿 今天交", "生下来20天"),
+    ):
+        state, replies = _say(*texts)
+        assert state.identities == ["newborn"], texts
+        assert state.birth_date == born, texts
+        assert answer(replies) == expected, texts
+    # "20多天" is no day: the birth date is asked.
+    state, _ = _say("科左后旗 新生儿 今天交", "出生20多天了")
+    assert state.birth_date is None
+    assert state.stage is Stage.BIRTH_DATE
+
+
+def test_a_baby_just_born_is_a_newborn_whose_birth_date_is_asked() -> None:
+    # 科左后旗 三: the 90 days count from the birth, so "刚生了孩子" is a newborn and the
+    # birth date is asked, not taken as today.
+    for text in ("科左后旗 刚生了孩子", "科左后旗 孩子刚出生", "科左后旗 宝宝才出生，今天交"):
+        state, _ = _say(text)
+        assert state.identities == ["newborn"], text
+        assert state.birth_date is None, text
+        assert state.stage is Stage.BIRTH_DATE, text
