@@ -446,8 +446,19 @@ class _Step:
             if birth.value > self.today:
                 return _block("birth_in_future", day=birth.value)
             state.birth_date = birth.value
+            state.birth_range = None
             if birth.year_inferred:
                 assumed["birth"] = birth.value
+        elif facts.birth_range is not None:
+            # An age ("65岁") or a year ("1960年"): the days the birth lies between, kept
+            # instead of an exact date it does not give.
+            state.birth_range = facts.birth_range
+            state.birth_date = None
+        elif stage is Stage.BIRTH_DATE and facts.bare_year is not None:
+            year = facts.bare_year
+            if year <= self.today.year:
+                state.birth_range = (date(year, 1, 1), min(date(year, 12, 31), self.today))
+                state.birth_date = None
         if payment is not None and payment.value is not None:
             value = payment.value
             if (
@@ -643,6 +654,7 @@ class _Step:
             identities=frozenset(state.identities or []),
             payment_date=payment_date or state.payment_date or self.today,
             birth_date=state.birth_date,
+            age_range=flow.ages_on(state, payment_date or state.payment_date or self.today),
             lapsed_years=state.lapsed_years or 0,
             repaid_years=state.repaid_years or 0,
             tier=state.tier,
@@ -879,6 +891,7 @@ _WATCHED = (
     "region",
     "identities",
     "birth_date",
+    "birth_range",
     "tier",
     "insured_last_year",
     "lapsed_years",
@@ -914,6 +927,7 @@ def _states_a_fact(facts: MessageFacts) -> bool:
         or facts.lapsed_years is not None
         or facts.several_people is not None
         or facts.disability_grade is not None
+        or facts.birth_range is not None
     )
 
 

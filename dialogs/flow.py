@@ -17,7 +17,8 @@ from dialogs.state import DialogState
 from policies import years
 from policies.catalog import Catalog, LoadedPolicy
 from policies.engine import expand_identities
-from policies.quote.person import named_identities
+from policies.periods import age_on
+from policies.quote.person import admits, named_identities
 from policies.result import QuoteRequest
 
 
@@ -97,6 +98,39 @@ def needs_birth_date(catalog: Catalog, state: DialogState, loaded: LoadedPolicy 
     if "newborn" in people and loaded.data.newborn is not None:
         return True
     return any(s.age is not None and s.identity in people for s in loaded.data.subsidies)
+
+
+def ages_on(state: DialogState, day: date) -> tuple[int, int] | None:
+    """The ages in full years the person may be on `day`, from the birth range they gave
+    (None without one, or when the day is before the range ends)."""
+    if state.birth_date is not None or state.birth_range is None:
+        return None
+    earliest, latest = state.birth_range
+    if day < latest:
+        return None
+    return age_on(latest, day), age_on(earliest, day)
+
+
+def age_decides(
+    catalog: Catalog, state: DialogState, loaded: LoadedPolicy | None, today: date
+) -> bool:
+    """Whether the ages the person may be on the payment day (before it is known, today: the
+    question comes back if the day named later splits them) meet, or fail, every age
+    condition of their groups alike: the birth date then changes nothing (a newborn's always
+    does: its time limit counts from the day)."""
+    ages = ages_on(state, state.payment_date or today)
+    if loaded is None or ages is None:
+        return False
+    people = set(expand_identities(catalog, frozenset(state.identities or [])))
+    if "newborn" in people:
+        return False
+    low, high = ages
+    return all(
+        admits(s, age) == admits(s, low)
+        for s in loaded.data.subsidies
+        if s.age is not None and s.identity in people
+        for age in range(low, high + 1)
+    )
 
 
 def has_tiers(loaded: LoadedPolicy | None) -> bool:

@@ -39,6 +39,9 @@ class DialogState(BaseModel):
     identities: list[str] | None = None  # None: not asked yet; []: ordinary resident
     draft: list[str] = Field(default_factory=list)  # multi-select in progress
     birth_date: date | None = None
+    # Without a birth date, the days it lies between as the person put it: an age on a day
+    # ("65岁" on 10 March 2025: 11 March 1959 to 10 March 1960) or a year ("1960年").
+    birth_range: tuple[date, date] | None = None
     tier: int | None = None
     insured_last_year: bool | None = None
     lapsed_years: int | None = Field(default=None, ge=0, le=80)

@@ -213,6 +213,10 @@ class QuoteRequest(Frozen):
     identities: frozenset[str] = frozenset()
     payment_date: date
     birth_date: date | None = None
+    # The person's age in full years (周岁) on the payment day lies in [low, high], when the
+    # birth date is not known ("65岁", "1960年" in the chat); a birth date overrides it. An
+    # age condition both ends meet (or both fail) decides; one they split stays open.
+    age_range: tuple[int, int] | None = None
     lapsed_years: int = Field(default=0, ge=0, le=80)
     repaid_years: int = Field(default=0, ge=0, le=80)
     tier: int | None = None

@@ -12,13 +12,20 @@ class BirthDateQuestion(Question):
 
     def pending(self, dialog: Dialog) -> bool:
         state = dialog.state
-        return state.birth_date is None and flow.needs_birth_date(
-            dialog.catalog, state, dialog.policy()
+        loaded = dialog.policy()
+        return (
+            state.birth_date is None
+            and flow.needs_birth_date(dialog.catalog, state, loaded)
+            and not flow.age_decides(dialog.catalog, state, loaded, dialog.today)
         )
 
     def ask(self, dialog: Dialog) -> Asked:
-        newborn = "newborn" in (dialog.state.identities or [])
-        return Asked([block("ask_birth_date", newborn=newborn)])
+        state = dialog.state
+        newborn = "newborn" in (state.identities or [])
+        # An age or a year given that leaves the subsidy open on the payment day: say so.
+        ages = None if newborn else flow.ages_on(state, state.payment_date or dialog.today)
+        return Asked([block("ask_birth_date", newborn=newborn, ages=ages)])
 
     def forget(self, state: DialogState) -> None:
         state.birth_date = None
+        state.birth_range = None

@@ -79,3 +79,4 @@ class IdentitiesQuestion(Question):
         state.draft = list(state.identities or [])
         state.identities = None
         state.birth_date = None
+        state.birth_range = None

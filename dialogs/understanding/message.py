@@ -21,6 +21,7 @@ from dialogs.understanding.numerals import (
     parse_chinese_int,
 )
 from policies.catalog import Catalog, normalise_name, to_simplified
+from policies.periods import add_months
 
 
 class Intent(StrEnum):
@@ -207,6 +208,11 @@ class MessageFacts:
     # (3, 4: "三级残疾"): the notices subsidise grades 1–2 (and 科左后旗 minors holding a
     # certificate), so the grade is asked, never assumed.
     disability_grade: int | None = None
+    # The days a birth lies between, from an age ("65岁", "我今年65了": on today) or a year
+    # ("1960年出生", "60年生的"); `bare_year` is a year typed alone ("1960年"), a birth year
+    # only where the birth date was asked.
+    birth_range: tuple[date, date] | None = None
+    bare_year: int | None = None
     # Several people in the message: "kept" (one identity, taken), "dropped" (identities of
     # different people, not taken: the dialog asks for one person's), None (one person).
     several_people: str | None = None
@@ -218,6 +224,8 @@ class MessageFacts:
                 self.identities,
                 self.ordinary,
                 self.birth_date,
+                self.birth_range,
+                self.bare_year,
                 self.payment_date,
                 self.other_dates,
                 self.date_problems,
@@ -323,6 +331,55 @@ _DAYS_OLD = re.compile(
     rf"(?:出生|生下来|生了|落地|{_BABY})(?:了|才|刚刚|刚|已经|已)?\s*"
     rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?:了|大)?"
 )
+
+
+_CN_NUMBER = f"[{''.join(CHINESE_DIGITS)}十百]"
+# "65岁", "六十五周岁", "今年65了": an exact age today. Not "65岁以上", "60多岁", "六十来岁"
+# (no exact age), nor a number that continues a longer one.
+_AGE = re.compile(
+    rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第])"
+    rf"(?:(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)(?!\s*(?:以上|以下|多|左右|半|前|后))"
+    rf"|今年\s*(?P<m>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)?\s*了"
+    rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$)"
+)
+# "1960年出生", "60年生的", "1960年生人": the birth year (not "1960年3月1日出生": a date).
+_BIRTH_YEAR = re.compile(
+    r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年\s*(?:出生|生人|生的|生)"
+)
+_BARE_YEAR = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年?\s*$")
+
+
+def _full_year(raw: str, today: date) -> int:
+    """A two-digit year as dates read it: this century unless still to come ("60年" 1960)."""
+    year = int(raw)
+    if len(raw) == 2:
+        year += 2000 if 2000 + year <= today.year + 1 else 1900
+    return year
+
+
+def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> None:
+    if facts.birth_date is not None:
+        return
+    age = _AGE.search(plain)
+    if age is not None:
+        years = parse_chinese_int(age.group("n") or age.group("m") or age.group("k"))
+        if years is not None and years <= 120:
+            # N full years today: born after this day N + 1 years ago, by this day N years ago.
+            latest = add_months(today, -12 * years)
+            earliest = add_months(today, -12 * (years + 1)) + timedelta(days=1)
+            facts.birth_range = (earliest, latest)
+            return
+    born = _BIRTH_YEAR.search(plain)
+    if born is not None:
+        year = _full_year(born.group("y"), today)
+        if 1900 <= year <= today.year:
+            facts.birth_range = (date(year, 1, 1), min(date(year, 12, 31), today))
+            return
+    bare = _BARE_YEAR.match(compact)
+    if bare is not None:
+        year = _full_year(bare.group("y"), today)
+        if 1900 <= year <= today.year:
+            facts.bare_year = year
 
 
 def _days_old(plain: str, today: date, facts: MessageFacts) -> None:
@@ -508,12 +565,14 @@ def _several_people(plain: str, facts: MessageFacts) -> None:
     kin_too = "我" in subjects and re.search(_KIN, plain) is not None
     if not (_SEVERAL_PEOPLE.search(plain) or len(subjects) > 1 or kin_too):
         return
+    facts.birth_range = None  # whose age? asked with the birth date, one person at a time
     if len(facts.identities) <= 1:
         facts.several_people = "kept"
         return
     facts.several_people = "dropped"
     facts.identities = []
     facts.birth_date = None
+    facts.birth_range = None
     facts.ordinary = False
 
 
@@ -585,6 +644,7 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     )
     _classify_dates(plain, find_dates(plain, today), facts)
     _days_old(plain, today, facts)
+    _birth_range(plain, compact, today, facts)
     born = facts.birth_date.value if facts.birth_date else None
     if born is not None and "newborn" not in facts.identities and (today - born).days <= 366:
         # "孩子4月10号出生的": a birth date under a year old makes the person a newborn.

@@ -152,7 +152,7 @@ def answer(q: Quote) -> QuoteResult:
     data = q.data
     # Rules that do not depend on the day itself, only on what their key names (the age
     # stands for the birth date), are worked out once per notice and key (`remembered`).
-    people = (tuple(q.identities), q.age)
+    people = (tuple(q.identities), q.age, q.age_range)
     tier = q.ctx.remembered(("tier", q.request.tier, *people), lambda: person.tier(q))
     closure = data.closure
     newborn_within = person.newborn_within(q)

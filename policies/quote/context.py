@@ -211,6 +211,8 @@ class Quote:
     lapsed: bool
     age: int | None  # full years on the payment day; None without a birth date
     paid_by_institution: bool = False
+    # Without a birth date, the ages the person may be on the payment day (request.age_range).
+    age_range: tuple[int, int] | None = None
 
 
 def start(
@@ -223,7 +225,14 @@ def start(
         day=request.payment_date,
         identities=identities,
         lapsed=request.lapsed_years > 0,
-        age=None
-        if request.birth_date is None
-        else age_on(request.birth_date, request.payment_date),
+        age=_age(request),
+        age_range=None if request.birth_date is not None else request.age_range,
     )
+
+
+def _age(request: QuoteRequest) -> int | None:
+    if request.birth_date is not None:
+        return age_on(request.birth_date, request.payment_date)
+    if request.age_range is not None and request.age_range[0] == request.age_range[1]:
+        return request.age_range[0]
+    return None

@@ -168,7 +168,7 @@ def deadline(q: Quote, window: Window, newborn_within: bool | None) -> Deadline:
     The rules read the window, the person (identities; the age for the groups a window is
     for) and a newborn's birth date, never the payment day: remembered per notice and key."""
     birth = q.request.birth_date if newborn_within else None
-    key = ("deadline", id(window), newborn_within, birth, tuple(q.identities), q.age)
+    key = ("deadline", id(window), newborn_within, birth, tuple(q.identities), q.age, q.age_range)
     return q.ctx.remembered(key, lambda: _decide(q, window, newborn_within))
 
 

@@ -92,15 +92,27 @@ def newborn_within(q: Quote) -> bool | None:
     return q.day <= limit
 
 
-def age_ok(q: Quote, subsidy: Subsidy) -> bool | None:
+def admits(subsidy: Subsidy, age: int) -> bool:
+    """Whether a person of `age` full years meets the subsidy's age condition."""
     if subsidy.age is None:
         return True
-    age = q.age
-    if age is None:
-        return None
     return any(
         (r.min is None or age >= r.min) and (r.max is None or age <= r.max) for r in subsidy.age
     )
+
+
+def age_ok(q: Quote, subsidy: Subsidy) -> bool | None:
+    if subsidy.age is None:
+        return True
+    if q.age is not None:
+        return admits(subsidy, q.age)
+    if q.age_range is not None:
+        # The range spans at most one birthday in the chat ("65岁" said before the payment
+        # day), but any range decides when both ends agree: the conditions are ranges too.
+        low, high = q.age_range
+        if all(admits(subsidy, age) == admits(subsidy, low) for age in range(low, high + 1)):
+            return admits(subsidy, low)
+    return None
 
 
 def qualifies(q: Quote, identity: str) -> bool:

@@ -204,3 +204,95 @@ def test_a_baby_just_born_is_a_newborn_whose_birth_date_is_asked() -> None:
         assert state.identities == ["newborn"], text
         assert state.birth_date is None, text
         assert state.stage is Stage.BIRTH_DATE, text
+
+
+def _edge(age_range: tuple[int, int], day: date = SPRING) -> object:
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+
+    return quote(
+        QuoteRequest(
+            region="kezuohouqi",
+            identities=frozenset({"dibao_edge"}),
+            payment_date=day,
+            age_range=age_range,
+        )
+    )
+
+
+def test_an_age_that_settles_the_subsidy_is_enough() -> None:
+    # 科左后旗 二(二): "低保边缘家庭 60 周岁以上老年人和未成年人" pay 220 instead of 400. The age
+    # is only needed to place the person on the payment day: "65岁" said on the day paid, or
+    # "1960年" (64 or 65 that day), places them at 60 or over whatever the birth date.
+    from tests.dialogs.replies import answer
+
+    for said, ages in (
+        ("65岁", (65, 65)),
+        ("我今年65了", (65, 65)),
+        ("今年65岁", (65, 65)),
+        ("六十五岁", (65, 65)),
+        ("1960年", (64, 65)),
+        ("1960年出生", (64, 65)),
+        ("60年生的", (64, 65)),
+        ("60岁", (60, 60)),  # 60 on the payment day is "60 周岁以上"
+        ("17岁", (17, 17)),  # not yet 18: 未成年人
+        ("59岁", (59, 59)),  # neither: the general 400
+    ):
+        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        assert state.birth_date is None, said
+        result = answer(replies)
+        assert result == _edge(ages), said
+        assert result.amount_due == (400 if ages == (59, 59) else 220), said
+
+
+def test_an_age_that_leaves_the_subsidy_open_asks_the_birth_date() -> None:
+    # "59岁" today, paying on 5 April: 59 or 60 on that day, and 二(二) changes at 60; "1965年":
+    # 59 or 60 on 10 March. The birth date is asked, saying why; no figure is given.
+    for texts in (
+        ("科左后旗 低保边缘户 下个月5号交", "59岁"),
+        ("科左后旗 低保边缘户 今天交", "1965年"),
+        ("科左后旗 低保边缘户 下个月5号交", "17岁"),
+    ):
+        state, replies = _say(*texts)
+        assert state.stage is Stage.BIRTH_DATE, texts
+        assert "answer" not in templates(replies), texts
+        assert "要看具体的出生日期" in _text(replies), texts
+    # The exact date then decides: born 1965-04-01, 60 on 5 April.
+    state, replies = _say("科左后旗 低保边缘户 下个月5号交", "59岁", "1965年4月1日")
+    from tests.dialogs.replies import answer
+
+    assert answer(replies).amount_due == 220
+
+
+def test_an_age_stated_with_everything_else_answers_at_once() -> None:
+    from tests.dialogs.replies import answer
+
+    _, replies = _say("科左后旗 低保边缘户 65岁 今天交")
+    assert answer(replies) == _edge((65, 65))
+    assert "65周岁" in _text(replies)
+
+
+def test_a_corrected_age_replaces_the_one_said_and_says_so() -> None:
+    # "不对，是65岁" after "59岁" (paying 5 April): 65 or 66 that day, 二(二)'s 220.
+    from tests.dialogs.replies import answer
+
+    state, replies = _say("科左后旗 低保边缘户 下个月5号交", "59岁", "不对，是65岁")
+    assert answer(replies) == _edge((65, 66), date(2025, 4, 5))
+    assert "已改为：出生日期在1959年3月11日至1960年3月10日之间" in _text(replies)
+    # An exact date given afterwards replaces the range.
+    state, replies = step(state, Text(text="出生日期改成1960年1月2日", today=SPRING))
+    assert state.birth_date == date(1960, 1, 2) and state.birth_range is None
+
+
+def test_an_age_given_before_the_payment_day_is_checked_again_on_that_day() -> None:
+    # Asked before the date: "59岁" today is 59, no 二(二) subsidy, so the birth date is not
+    # asked; paying next month may make the person 60, and the question comes back then.
+    from tests.dialogs.replies import answer
+
+    state, replies = _say("科左后旗 低保边缘户", "59岁")
+    assert state.stage is Stage.PAYMENT_DATE
+    state, replies = step(state, Text(text="今天", today=SPRING))
+    assert answer(replies) == _edge((59, 59))
+    state, replies = _say("科左后旗 低保边缘户", "59岁", "下个月5号")
+    assert state.stage is Stage.BIRTH_DATE
+    assert "59或60周岁" in _text(replies)
