@@ -302,9 +302,11 @@ class _Step:
         if facts.place is not None and facts.region is None:
             hotline = self.catalog.national.hotline
             names = [name for _, name in regions(self.catalog)]
+            near = facts.near_region
             self.pre.append(
                 _block("region_not_covered", place=facts.place[:24], regions=names,
-                       hotline=hotline.phone)
+                       hotline=hotline.phone,
+                       suggestion=self.catalog.latest(near).data.region.name if near else None)
             )  # fmt: skip
         if facts.several_people is not None:
             self.pre.append(_block("one_person", dropped=facts.several_people == "dropped"))
@@ -373,10 +375,12 @@ class _Step:
         elif stage is Stage.TIER and facts.bare_number in (1, 2):
             state.tier = facts.bare_number
         problem = self._apply_dates(facts, stage)
-        if problem is not None:
-            return problem
+        # A date not understood leaves the history and year said beside it standing:
+        # "断保2年 过年后交" asks the day, not the lapse again.
         self._apply_history(facts, stage, text)
         self._apply_year(facts, stage, text)
+        if problem is not None:
+            return problem
         self.check_year()  # a new date may close the year stored: no change to announce
         changes = _changes(old, state)
         for change in changes:

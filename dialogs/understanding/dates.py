@@ -34,6 +34,7 @@ class DateProblem(StrEnum):
     INVALID_DAY = "invalid_day"
     EMPTY = "empty"
     RANGE = "range"  # "2月25日到3月5日": two days, not one (set by the message reader)
+    VAGUE = "vague"  # "过年后", "春节后": a time, not a day; asked, never picked
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,23 @@ _RELATIVE_DAY_RE = re.compile(
     r"大前天|前天|昨天|昨日|今天|今日|明天|明日|大后天|后天"
     r"|(?<![A-Za-z])(?:yesterday|today|tomorrow)(?![A-Za-z])",
     re.IGNORECASE,
+)
+
+# "下周一", "这个星期五", "本周日": weeks run Monday to Sunday, as Chinese calendars print
+# them, so 下周一 said on a Monday is a week ahead and on a Sunday is tomorrow. A weekday
+# with no week ("周一") is not read: this week's or next week's is the person's to say.
+_WEEKDAY_RE = re.compile(
+    r"(?P<rel>下下个?|下个?|这个?|本|上个?)\s*(?:周|星期|礼拜|禮拜)(?P<d>[一二三四五六日天1-7])"
+)
+_WEEK_OFFSETS = {"下下": 2, "下": 1, "这": 0, "本": 0, "上": -1}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+# A time of year that is no day: "过年后" is February for one resident and March for another,
+# and a notice's window can end in between (昌图 一、1: 28 February). Not after a number:
+# "断保3年后" counts years.
+_VAGUE_RE = re.compile(
+    rf"(?<![0-9{_CN_DIGITS}十几多])(?:过完?了?年(?:以后|之后|后)?|过完年|春节(?:以后|之后|后|过后)|"
+    r"年(?:以后|之后|后|以前|之前|前)|节后|开春(?:以后|之后|后)?|正月里?)"
 )
 
 _ISO_RE = re.compile(
@@ -367,6 +385,23 @@ def _relative_day(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     return ctx.mention(match, value, None, year_inferred=False, relative=True)
 
 
+def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    rel = match.group("rel")
+    weeks = _WEEK_OFFSETS["下下" if rel.startswith("下下") else rel[0]]
+    raw = match.group("d")
+    weekday = int(raw) - 1 if raw.isdigit() else _WEEKDAYS[raw]
+    monday = ctx.today - timedelta(days=ctx.today.weekday())
+    try:
+        value = monday + timedelta(days=7 * weeks + weekday)
+    except OverflowError:
+        return None
+    return ctx.mention(match, value, None, year_inferred=False, relative=True)
+
+
+def _vague(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    return ctx.mention(match, None, DateProblem.VAGUE, year_inferred=False, relative=True)
+
+
 def _iso(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     year = int(match.group("y"))
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -420,6 +455,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
     (_MONTH_END_RE, _month_end),
     (_BARE_DAY_RE, _bare_day),
     (_RELATIVE_DAY_RE, _relative_day),
+    (_WEEKDAY_RE, _weekday),
+    (_VAGUE_RE, _vague),
     (_ISO_RE, _iso),
     (_COMPACT_RE, _compact),
     (_SHORT_NUMERIC_RE, _short_numeric),

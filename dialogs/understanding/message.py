@@ -197,6 +197,7 @@ class MessageFacts:
     asked_about: list[str] = field(default_factory=list)  # "什么是低保边缘家庭？"
     partial: list[str] = field(default_factory=list)  # half words ("低保边"), never facts
     place: str | None = None  # a place name we have no notice for ("北京朝阳区")
+    near_region: str | None = None  # the region that place is one character off ("双青区")
     # Several people in the message: "kept" (one identity, taken), "dropped" (identities of
     # different people, not taken: the dialog asks for one person's), None (one person).
     several_people: str | None = None
@@ -446,6 +447,24 @@ def _several_people(plain: str, facts: MessageFacts) -> None:
     facts.ordinary = False
 
 
+def _near_region(place: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """The one region whose name, as the notice prints it with its unit (双清区, 昌图县), the
+    place's end differs from in one character, never the unit ("双青区" → 双清区; "双流区"
+    too: asked, never taken). Shorter names are left out: one of two characters is too
+    little to go on ("丰台" is not 丰都)."""
+    folded = normalise_name(place)
+    near = {
+        slug
+        for alias, slug in table
+        if len(alias) >= 3
+        and alias[-1] in "省市区县旗盟州乡镇"
+        and folded.endswith(alias[-1])
+        and len(folded) >= len(alias)
+        and sum(a != b for a, b in zip(alias, folded[-len(alias) :], strict=True)) == 1
+    }
+    return near.pop() if len(near) == 1 else None
+
+
 def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
     """Every fact the message states, with no regard to which question was asked."""
     facts = MessageFacts()
@@ -479,6 +498,8 @@ def understand(text: str, today: date, catalog: Catalog) -> MessageFacts:
         place = _PLACE.search(rest)
         if place is not None:
             facts.place = _PLACE_FILLER.sub("", place.group(1)) or None
+        if facts.place is not None:
+            facts.near_region = _near_region(facts.place, lexicon.regions)
     if _TERM_QUESTION.search(plain) and (facts.identities or facts.negated):
         # A question about a term states nothing about the person.
         facts.asked_about = list(dict.fromkeys([*facts.identities, *facts.negated]))

@@ -297,7 +297,13 @@ def test_parse_date_invalid() -> None:
 
 
 def test_problem_values_are_stable() -> None:
-    assert [p.value for p in DateProblem] == ["invalid_month", "invalid_day", "empty", "range"]
+    assert [p.value for p in DateProblem] == [
+        "invalid_month",
+        "invalid_day",
+        "empty",
+        "range",
+        "vague",
+    ]
 
 
 @given(st.text())
