@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import actions as A
-from dialogs import flow, questions, views
+from dialogs import flow, questions, step_memo, views
 from dialogs.glossary import glossary_entries, glossary_entry
 from dialogs.questions.base import block as _block
 from dialogs.questions.base import option as _option
@@ -87,8 +87,24 @@ def language(state: DialogState) -> str:
 def step(
     state: DialogState, event: Text | Choice | Command, catalog: Catalog | None = None
 ) -> tuple[DialogState, list[Reply]]:
-    """Advance the conversation by one user event."""
+    """Advance the conversation by one user event (a tap or command already answered for the
+    same state is given again: dialogs/step_memo.py)."""
     catalog = catalog or load_catalog()
+    if isinstance(event, Text) or (isinstance(event, Command) and event.name == "forget"):
+        # people's own words are not remembered, nor a state that is being deleted
+        return _step_afresh(state, event, catalog)
+    key = step_memo.key_of(state, event, catalog)
+    remembered = step_memo.recall(key)
+    if remembered is not None:
+        return remembered
+    new, replies = _step_afresh(state, event, catalog)
+    step_memo.remember(key, new, replies)
+    return new, replies
+
+
+def _step_afresh(
+    state: DialogState, event: Text | Choice | Command, catalog: Catalog
+) -> tuple[DialogState, list[Reply]]:
     working = state.clone()
     if event.client_lang:
         working.client_lang = event.client_lang[:16]

@@ -10,16 +10,17 @@ in the same reply.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final
 
 from pydantic import BaseModel
 
+from dialogs.lru import ByIdentity
+from dialogs.lru import Lru as _Lru
 from dialogs.rendering.environment import render_template
 from dialogs.rendering.languages import Markup
 from dialogs.rendering.quote import ANSWER_TEMPLATE, LEVELS, MAX_MESSAGE_LENGTH, answer_context
@@ -29,7 +30,6 @@ from dialogs.replies import Block, Option, Reply
 from policies.result import QuoteResult
 
 PARAGRAPH_BREAK: Final = "\n\n"
-V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -117,58 +117,6 @@ def _cached_answer_text(
     return text
 
 
-class _Lru(Generic[V]):
-    """A bounded mapping that forgets its least recently used entry."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, V] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: Hashable, value: V) -> None:
-        self._entries[key] = value
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-class _ByIdentity:
-    """Texts by a key plus the identity of the objects they were rendered from.
-
-    Each entry keeps its objects alive, so an id in a key is never reused by another object
-    while the entry exists (and a hit is checked with `is` all the same). Only for objects
-    that cannot change: the same object then stands for the same content.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._entries: _Lru[tuple[tuple[object, ...], str]] = _Lru(size)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable, objects: tuple[object, ...]) -> str | None:
-        entry = self._entries.get((key, tuple(map(id, objects))))
-        if entry is not None and all(a is b for a, b in zip(entry[0], objects, strict=True)):
-            return entry[1]
-        return None
-
-    def put(self, key: Hashable, objects: tuple[object, ...], text: str) -> None:
-        self._entries.put((key, tuple(map(id, objects))), (objects, text))
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
 class _RenderCache:
     """Rendered template text by (template, language, markup, frozen parameters), LRU.
 
@@ -186,7 +134,7 @@ class _RenderCache:
     def __init__(self, size: int) -> None:
         self._plain: _Lru[str] = _Lru(size)
         self._by_value: _Lru[str] = _Lru(size)
-        self._by_identity = _ByIdentity(size)
+        self._by_identity = ByIdentity[str](size)
 
     def __len__(self) -> int:
         return len(self._plain) + len(self._by_value) + len(self._by_identity)
@@ -321,7 +269,7 @@ def _freeze(value: object) -> Hashable:
 _CACHE: Final = _RenderCache(4096)
 # entries keep their results (~22 KB each) alive, so no more than the quotes' own 256 are
 # (README "Privacy"); a question's full and short texts are two entries
-_ANSWERS: Final = _ByIdentity(256)
+_ANSWERS: Final = ByIdentity[str](256)
 
 
 def forget_rendered() -> None:

@@ -34,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.store import Change, Conversation, Store
 from bot.web import session
 from bot.web.rendering import render_page, render_web
-from bot.web.step_page import StepPage, dump, load
+from bot.web.step_page import StepPage, forget_said, load, said
 from dialogs.engine import Choice, Command, Text, language, replay, step
 from dialogs.memory import forget_shared
 from dialogs.rendering import LANGUAGES, normalise_lang
@@ -214,9 +214,7 @@ class Chat:
             nonlocal state, replies
             state, replies = step(conversation.state, event)
             # what the step said, for the GET the redirect leads to (on any worker)
-            page = StepPage(lang=_page_lang(state, replies), notice=notice,
-                            replies=[render_web(r) for r in replies])
-            return Change(state, page=dump(page))
+            return Change(state, page=said(replies, _page_lang(state, replies), notice))
 
         async with self.locks.hold(key):  # in this process; apply holds it across processes
             await self.store.apply(key, decide)
@@ -248,6 +246,7 @@ class Chat:
         async with self.locks.hold(key):
             await self.store.apply(key, decide)  # the row goes, with its page
         self.pages.clear()
+        forget_said()
         forget_shared()  # answers and texts remembered for all: which were theirs is not known
         log.info("web forget: conversation deleted")
         lang = replies[0].lang if replies else "zh_Hans"
@@ -351,16 +350,22 @@ class Chat:
 
         async with self.locks.hold(key):
             await self.store.apply(key, decide)
+        html = None
         if shown is None:
-            shown = StepPage(lang=_page_lang(state, replies), notice=None,
-                             replies=[render_web(r) for r in replies])
-        response = self._page(sid, state, shown)
+            # rendered and laid out once for everyone shown these replies (a deep link's
+            # welcome, a question asked again), like the page a post's redirect shows
+            raw = said(replies, _page_lang(state, replies), None)
+            html = self.pages.html(raw, state.region, session.csrf_token(sid)) if raw else None
+            if html is None:
+                shown = StepPage(lang=_page_lang(state, replies), notice=None,
+                                 replies=[render_web(r) for r in replies])
+        if html is None:
+            assert shown is not None
+            html = _chat_html(shown, state.region, session.csrf_token(sid))
+        response = _no_store(HTMLResponse(html))
         if new_cookie:
             session.set_cookie(response, request, sid)
         return response
-
-    def _page(self, sid: str, state: DialogState, shown: StepPage) -> HTMLResponse:
-        return _no_store(HTMLResponse(_chat_html(shown, state.region, session.csrf_token(sid))))
 
     def _expired(self, request: Request) -> Response:
         lang = normalise_lang(

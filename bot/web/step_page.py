@@ -20,15 +20,23 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Final
 
 from markupsafe import Markup
 
 from bot.store.base import PAGE_LIMIT
-from bot.web.rendering import Button, WebReply
+from bot.web.rendering import Button, WebReply, render_web
+from dialogs.lru import ByIdentity
+from dialogs.replies import Reply
 
 log = logging.getLogger("bot.web.chat")
 
 _VERSION = 2  # of the payload's layout; another is treated as none (1: buttons rebuilt)
+# Stored pages by the very replies they show (README "Privacy": the groups they name, never
+# whose): a step remembered by the dialog (dialogs/step_memo.py) gives everyone at that state
+# the same Reply objects, and rendering and laying them out was a quarter of a post's CPU.
+PAGES_SAID: Final = 256
+_SAID: Final = ByIdentity[tuple[str | None]](PAGES_SAID)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,27 @@ def dump(page: StepPage) -> str | None:
         separators=(",", ":"),
     )
     return raw if len(raw) <= PAGE_LIMIT else None
+
+
+def said(replies: list[Reply], lang: str, notice: str | None) -> str | None:
+    """The stored form of a step's page (`dump`), rendered once for the same replies."""
+    objects = tuple(replies)
+    found = _SAID.get((lang, notice), objects)
+    if found is None:
+        found = (dump(StepPage(lang=lang, notice=notice,
+                               replies=[render_web(r) for r in replies])),)
+        _SAID.put((lang, notice), objects, found)
+    return found[0]
+
+
+def pages_said() -> int:
+    """How many pages are remembered by their replies (tests, the Privacy table's claim)."""
+    return len(_SAID)
+
+
+def forget_said() -> None:
+    """Drop every remembered page (a deletion: which were whose is not recorded)."""
+    _SAID.clear()
 
 
 def load(raw: str | None) -> StepPage | None:

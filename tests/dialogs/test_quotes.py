@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 import dialogs.render as render
+from dialogs.lru import ByIdentity
 from dialogs.quotes import quote_once
 from dialogs.render import render_reply
 from dialogs.replies import Block, Reply
@@ -71,7 +72,7 @@ def test_a_remembered_answer_is_the_text_a_fresh_render_gives(
 def test_the_cache_never_answers_for_an_object_it_does_not_hold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(1))
+    monkeypatch.setattr(render, "_ANSWERS", ByIdentity[str](1))
     catalog = load_catalog()
     first = quote(request(), catalog)
     other = quote(request(identities=frozenset()), catalog)
@@ -80,7 +81,7 @@ def test_the_cache_never_answers_for_an_object_it_does_not_hold(
     assert one != two  # size 1: the first entry was dropped, and ids never collide in keys
     assert render._cached_answer_text(answer(first).blocks[0], "en", "text", 4000) == one
     # an entry is only ever returned for the very objects it was made from
-    cache = render._ByIdentity(4)
+    cache = ByIdentity[str](4)
     cache.put("k", (first,), "text of first")
     assert cache.get("k", (first,)) == "text of first"
     assert cache.get("k", (quote(request(), catalog),)) is None  # equal, but another object

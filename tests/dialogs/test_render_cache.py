@@ -11,6 +11,7 @@ import pytest
 
 import dialogs.render as render
 from dialogs.engine import Choice, Command, step
+from dialogs.lru import ByIdentity
 from dialogs.render import _freeze, _RenderCache, render_reply
 from dialogs.state import DialogState, Stage
 from policies.catalog import load_catalog
@@ -208,7 +209,7 @@ def test_states_that_differ_in_one_field_get_their_own_reply(
     assert cached[0] != cached[1]
     for state, seen in zip(states, cached, strict=True):
         monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
-        monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+        monkeypatch.setattr(render, "_ANSWERS", ByIdentity[str](8))
         assert _rendered(state) == seen
 
 
@@ -223,7 +224,7 @@ def test_quote_results_in_parameters_are_matched_by_identity(
 ) -> None:
     """What an answer assumed carries QuoteResults in a list of dicts: they are not frozen but
     matched by identity, and another result, even an equal one, is never taken for them."""
-    monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+    monkeypatch.setattr(render, "_ANSWERS", ByIdentity[str](8))
     cache = _RenderCache(8)
     asked, other = _result(frozenset({"dibao_edge"})), _result(frozenset())
     params = {"cases": [{"what": "tier", "result": other}], "asked": asked}
@@ -282,5 +283,5 @@ def test_views_found_by_identity_give_each_their_own_text(
     assert cached[0] != cached[1]
     for s, e, seen in zip(states, events, cached, strict=True):
         monkeypatch.setattr(render, "_CACHE", _RenderCache(64))
-        monkeypatch.setattr(render, "_ANSWERS", render._ByIdentity(8))
+        monkeypatch.setattr(render, "_ANSWERS", ByIdentity[str](8))
         assert _view(s, e) == seen

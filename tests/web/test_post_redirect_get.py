@@ -15,11 +15,12 @@ from bot.store import Change
 from bot.store.base import PAGE_LIMIT
 from bot.web import step_page
 from bot.web.rendering import Button, WebReply, buttons_html
-from bot.web.step_page import StepPage
+from bot.web.step_page import StepPage, pages_said
 from dialogs.quotes import quote_once
 from dialogs.render import remembered_texts
 from dialogs.rendering import render_template
 from dialogs.state import DialogState
+from dialogs.step_memo import remembered_steps
 from tests.web.pages import Page
 from tests.web.test_chat_http import label, say
 
@@ -277,7 +278,9 @@ def test_forget_takes_the_remembered_page_out_of_memory_too(database: Path) -> N
         page = post(client, {"csrf": page.csrf, "seq": page.seq,
                              "option": page.buttons[label("identity", code="tekun",
                                                           selected=False)]})
-        assert len(app.state.chat.pages) == 2  # the GET after each post showed it from memory
+        # the first page, and the GET after each post, shown from memory
+        assert len(app.state.chat.pages) == 3
+        assert pages_said() > 0 and remembered_steps() > 0
         say(client, page, "昌图县特困人员，今天交")  # an answer: its result is remembered too
         assert remembered_texts() > 0 and quote_once.cache_info().currsize > 0
         response = client.post("/forget", data={"csrf": page.csrf}, follow_redirects=False)
@@ -288,3 +291,29 @@ def test_forget_takes_the_remembered_page_out_of_memory_too(database: Path) -> N
     # and the date) and the calculator's result for their question, shared by all, go too
     assert remembered_texts() == 0
     assert quote_once.cache_info().currsize == 0
+    # and so do the steps taken by their taps and the pages those steps said
+    assert remembered_steps() == 0 and pages_said() == 0
+
+
+def test_a_deep_link_page_is_shared_and_the_visitors_own_but_for_nothing(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A volunteer's link (/r/昌图) opens the same welcome for everyone: laid out once and
+    shared like the page after a post, each copy with the visitor's own CSRF token, byte for
+    byte the page rendered for that visitor alone."""
+    from bot.web import chat
+    from bot.web.app import WebSettings, create_app
+    from tests.web.conftest import TODAY
+
+    app = create_app(WebSettings(database=database), today=lambda: TODAY)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        first = Page(client.get("/r/changtu").text)
+        client.cookies.clear()  # another visitor
+        second = Page(client.get("/r/changtu").text)
+        theirs = dict(client.cookies)
+    assert "昌图" in second.source and first.csrf != second.csrf
+    assert second.source == first.source.replace(first.csrf, second.csrf)
+    monkeypatch.setattr(chat, "said", lambda *args: None)  # rendered for them alone
+    fresh = create_app(WebSettings(database=database), today=lambda: TODAY)
+    with TestClient(fresh, base_url="http://127.0.0.1", cookies=theirs) as again:
+        assert again.get("/r/changtu").text == second.source
