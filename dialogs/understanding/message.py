@@ -334,14 +334,29 @@ _DAYS_OLD = re.compile(
 
 
 _CN_NUMBER = f"[{''.join(CHINESE_DIGITS)}十百]"
-# "65岁", "六十五周岁", "今年65了": an exact age today. Not "65岁以上", "60多岁", "六十来岁"
+# "65岁", "六十五周岁", "今年65了", "虚岁66": an age today. Not "65岁以上", "60多岁", "六十来岁"
 # (no exact age), nor a number that continues a longer one.
 _AGE = re.compile(
     rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第])"
-    rf"(?:(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)(?!\s*(?:以上|以下|多|左右|半|前|后))"
+    rf"(?:虚岁\s*(?P<v>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*岁?"
+    rf"|(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)(?!\s*(?:以上|以下|多|左右|半|前|后))"
     rf"|今年\s*(?P<m>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)?\s*了"
     rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$)"
 )
+
+
+def _full_years(said: str, before: str, years: int) -> tuple[int, int]:
+    """The ages in full years (周岁, what the notices count) an age said today may be.
+
+    Only "周岁" is exact. A plain "岁" may be 虚岁, the traditional count many older residents
+    use (one at birth, one more each Spring Festival): one or two more than 周岁. So "60岁" is
+    58 to 60 full years and leaves a "60 周岁以上" subsidy to the birth date, while "65岁" is
+    63 to 65 and settles it; "虚岁61" is 59 or 60."""
+    if "周岁" in said:
+        return years, years
+    if said.startswith("虚岁") or before.endswith("虚岁"):
+        return max(0, years - 2), max(0, years - 1)
+    return max(0, years - 2), years
 # "1960年出生", "60年生的", "1960年生人": the birth year (not "1960年3月1日出生": a date).
 _BIRTH_YEAR = re.compile(
     r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年\s*(?:出生|生人|生的|生)"
@@ -362,11 +377,13 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
         return
     age = _AGE.search(plain)
     if age is not None:
-        years = parse_chinese_int(age.group("n") or age.group("m") or age.group("k"))
+        years = parse_chinese_int(
+            age.group("v") or age.group("n") or age.group("m") or age.group("k"))
         if years is not None and years <= 120:
+            youngest, oldest = _full_years(age.group(0), plain[:age.start()], years)
             # N full years today: born after this day N + 1 years ago, by this day N years ago.
-            latest = add_months(today, -12 * years)
-            earliest = add_months(today, -12 * (years + 1)) + timedelta(days=1)
+            latest = add_months(today, -12 * youngest)
+            earliest = add_months(today, -12 * (oldest + 1)) + timedelta(days=1)
             facts.birth_range = (earliest, latest)
             return
     born = _BIRTH_YEAR.search(plain)
