@@ -331,6 +331,8 @@ _EVERYDAY = (
 _DAYS_OLD = re.compile(
     rf"(?:出生|生下来|生了|落地|{_BABY})(?:了|才|刚刚|刚|已经|已)?\s*"
     rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?!\s*(?:内|以内|之内|后|以后|之后))"
+    r"|(?<!about )(?<!over )(?<!almost )(?<![0-9])(?P<en>[0-9]{1,3})\s*days?[ -]old\b",
+    re.IGNORECASE,
 )
 
 
@@ -343,11 +345,20 @@ _AGE = re.compile(
     rf"(?:(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)"
     r"(?!\s*(?:以上|以下|多|左右|半|前|后|来|出头))"
     rf"|今年\s*(?P<m>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)?\s*了"
-    rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$)"
+    rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$"
+    # "65 years old", "aged 65", "I'm 65" (then nothing, a stop, or "now"), not "about 65
+    # years old", "over 60 years old", "I'm 65 yuan short".
+    r"|(?<!about )(?<!over )(?<!under )(?<!almost )(?<!nearly )(?<![0-9])"
+    r"(?P<e>[0-9]{1,3})\s*(?:years?|yrs?)[ -]old\b"
+    r"|\baged\s+(?P<a>[0-9]{1,3})\b"
+    r"|\bI'?m\s+(?P<i>[0-9]{1,3})(?=\s*(?:$|[,.;!?，。]|now\b|this year\b)))",
+    re.IGNORECASE,
 )
 # "1960年出生", "60年生的", "1960年生人": the birth year (not "1960年3月1日出生": a date).
 _BIRTH_YEAR = re.compile(
     r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年\s*(?:出生|生人|生的|生)"
+    r"|\bborn\s+in\s+(?P<en>(?:19|20)[0-9]{2})\b(?!\s*[-/.][0-9])",
+    re.IGNORECASE,
 )
 _BARE_YEAR = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年?\s*$")
 
@@ -365,7 +376,8 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
         return
     age = _AGE.search(plain)
     if age is not None:
-        years = parse_chinese_int(age.group("n") or age.group("m") or age.group("k"))
+        said = next(g for g in age.group("n", "m", "k", "e", "a", "i") if g)
+        years = parse_chinese_int(said)
         if years is not None and years <= 120:
             # N full years today: born after this day N + 1 years ago, by this day N years ago.
             latest = add_months(today, -12 * years)
@@ -374,7 +386,7 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
             return
     born = _BIRTH_YEAR.search(plain)
     if born is not None:
-        year = _full_year(born.group("y"), today)
+        year = _full_year(born.group("y") or born.group("en"), today)
         if 1900 <= year <= today.year:
             facts.birth_range = (date(year, 1, 1), min(date(year, 12, 31), today))
             return
@@ -391,7 +403,7 @@ def _days_old(plain: str, today: date, facts: MessageFacts) -> None:
     match = _DAYS_OLD.search(plain)
     if match is None:
         return
-    days = parse_chinese_int(match.group("n"))
+    days = parse_chinese_int(match.group("n") or match.group("en"))
     if days is None or days > 366:
         return
     facts.birth_date = DateMention(

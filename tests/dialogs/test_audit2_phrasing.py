@@ -306,3 +306,24 @@ def test_an_approximate_age_or_a_time_limit_is_no_age() -> None:
         assert understand(text, SPRING, load_catalog()).birth_range is None, text
     facts = understand("孩子20天内交", SPRING, load_catalog())
     assert facts.birth_date is None
+
+
+def test_english_ages_birth_years_and_days_old() -> None:
+    # The same facts in English: "I'm 65", "65 years old", "aged 65", "born in 1960" place a
+    # 科左后旗 低保边缘 member at 60 or over (二(二)); "the baby is 20 days old" was born on
+    # 18 February (三: 90 days from birth).
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    catalog = load_catalog()
+    sixty_five = (date(1959, 3, 11), date(1960, 3, 10))
+    for text in ("I'm 65", "65 years old", "aged 65", "she is 65 years old"):
+        assert understand(text, SPRING, catalog).birth_range == sixty_five, text
+    assert understand("born in 1960", SPRING, catalog).birth_range == (
+        date(1960, 1, 1),
+        date(1960, 12, 31),
+    )
+    facts = understand("the baby is 20 days old", SPRING, catalog)
+    assert facts.birth_date is not None and facts.birth_date.value == date(2025, 2, 18)
+    for text in ("about 65 years old", "over 60 years old", "I'm 65 yuan short"):
+        assert understand(text, SPRING, catalog).birth_range is None, text
