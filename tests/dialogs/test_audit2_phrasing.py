@@ -327,3 +327,28 @@ def test_english_ages_birth_years_and_days_old() -> None:
     assert facts.birth_date is not None and facts.birth_date.value == date(2025, 2, 18)
     for text in ("about 65 years old", "over 60 years old", "I'm 65 yuan short"):
         assert understand(text, SPRING, catalog).birth_range is None, text
+
+
+def test_a_month_or_a_weekday_of_no_week_is_asked_for_its_day() -> None:
+    # "下个月", "月初", "年底前", "周一": 昌图's collection ends 28 February (一、1), so the day
+    # decides the price and the wait; the question says which words named no day.
+    for text, said in (
+        ("昌图 低保 下个月交", "下个月"),
+        ("昌图 低保 月初交", "月初"),
+        ("昌图 低保 年底前交", "年底"),
+        ("昌图 低保 周一交", "周一"),
+    ):
+        state, replies = _say(text, today=date(2024, 11, 10))
+        assert state.payment_date is None, text
+        block = next(b for r in replies for b in r.blocks if b.template == "date_problem")
+        assert block.params == {"problem": "vague", "text": said}, text
+    # A day in them is still that day.
+    for text, day in (
+        ("昌图 低保 下个月5号交", date(2024, 12, 5)),
+        ("昌图 低保 下个月底交", date(2024, 12, 31)),
+        ("昌图 低保 12月底交", date(2024, 12, 31)),
+        ("昌图 低保 下周一交", date(2024, 11, 11)),
+        ("昌图 低保 周六日不上班，3月1日交", date(2025, 3, 1)),
+    ):
+        state, _ = _say(text, today=date(2024, 11, 10))
+        assert state.payment_date == day, text
