@@ -87,7 +87,10 @@ _LAPSE_NEAR = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_WINDOW = 24  # "I did not pay for 2 years": English puts more letters before a count
-_REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
+# "补2年" says back-payment as plainly as "补缴2年" (not 补助/补贴: a subsidy).
+_REPAIR_NEAR = re.compile(
+    r"(补缴|補繳|补交|補交|补(?![助贴充])|補(?![助貼充])|back-?pay|repay)", re.IGNORECASE
+)
 # "不补缴", "no back-payment": the back-payment question answered with no count (0 years).
 _NO_REPAIR = re.compile(
     r"(不(打算|准备|想)?(补缴|补交)|没有?(补缴|补交)|无需?(补缴|补交)|"
@@ -549,12 +552,15 @@ def _unpaid_years(
 def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int]]:
     """The insurance history the text states; returns the spans of past unpaid years."""
     unpaid, past = _unpaid_years(text, today, facts)
+    previous_end = 0
     for count, start, end in find_year_counts(text):
         if any(s <= start < e for s, e in unpaid):
             continue
-        # The words before a count bind tighter than those after it: "断保两年，补缴一年".
+        # The words before a count bind tighter than those after it: "断保两年，补缴一年";
+        # and they are its own, not the count before it ("断了3年了，补2年": the 断 is 3's).
         reach = _ENGLISH_WINDOW if text[start:end].isascii() else _WINDOW
-        before = text[max(0, start - reach) : start]
+        before = text[max(0, start - reach, previous_end) : start]
+        previous_end = end
         after = text[end : end + 4]
         for context in (before, after):
             if _REPAIR_NEAR.search(context):

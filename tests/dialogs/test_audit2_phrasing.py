@@ -352,3 +352,24 @@ def test_a_month_or_a_weekday_of_no_week_is_asked_for_its_day() -> None:
     ):
         state, _ = _say(text, today=date(2024, 11, 10))
         assert state.payment_date == day, text
+
+
+def test_a_back_payment_said_after_a_lapse_is_not_the_lapse() -> None:
+    # "断了3年了，补2年": 3 lapsed years, 2 back-paid. The "断" of the first count is not the
+    # second count's: 科左后旗 五(二) gives 3 + 2 − 2 = 3 months for this, not the 4 months
+    # of a 2-year lapse with nothing back-paid.
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+    from tests.dialogs.replies import answer
+
+    for text in (
+        "科左后旗 普通居民 断了3年了，补2年 今天交",
+        "科左后旗 普通居民 断保3年，补两年，今天交",
+        "科左后旗 普通居民 断了3年 补交2年 今天交",
+    ):
+        state, replies = _say(text)
+        assert (state.lapsed_years, state.repaid_years) == (3, 2), text
+        expected = quote(
+            QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=3, repaid_years=2)
+        )
+        assert answer(replies) == expected, text
