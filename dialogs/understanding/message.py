@@ -363,7 +363,8 @@ _BIRTH_YEAR = re.compile(
     r"|\bborn\s+in\s+(?P<en>(?:19|20)[0-9]{2})\b(?!\s*[-/.][0-9])",
     re.IGNORECASE,
 )
-_BARE_YEAR = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年?\s*$")
+# Two bare digits ("65") are as likely an age as a year: only "65年" or four digits are a year.
+_BARE_YEAR = re.compile(r"^\s*(?:(?P<y>(?:19|20)[0-9]{2})\s*年?|(?P<s>[0-9]{2})\s*年)\s*$")
 
 
 def _full_year(raw: str, today: date) -> int:
@@ -395,7 +396,7 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
             return
     bare = _BARE_YEAR.match(compact)
     if bare is not None:
-        year = _full_year(bare.group("y"), today)
+        year = _full_year(bare.group("y") or bare.group("s"), today)
         if 1900 <= year <= today.year:
             facts.bare_year = year
 

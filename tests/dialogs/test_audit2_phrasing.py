@@ -373,3 +373,14 @@ def test_a_back_payment_said_after_a_lapse_is_not_the_lapse() -> None:
             QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=3, repaid_years=2)
         )
         assert answer(replies) == expected, text
+
+
+def test_two_bare_digits_at_the_birth_question_are_neither_age_nor_year() -> None:
+    # "70" may be an age (二(二): 220) or 1970 (54 or 55 on the day: 400): asked, not picked.
+    for said in ("70", "65"):
+        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        assert state.birth_range is None and state.birth_date is None, said
+        assert state.stage is Stage.BIRTH_DATE, said
+        assert "answer" not in templates(replies), said
+    state, _ = _say("科左后旗 低保边缘户 今天交", "70年")
+    assert state.birth_range == (date(1970, 1, 1), date(1970, 12, 31))
