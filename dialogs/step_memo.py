@@ -33,9 +33,10 @@ from dialogs.replies import Reply
 from dialogs.state import DialogState
 from policies.catalog import Catalog
 
-# Steps remembered: a state is a few hundred bytes as JSON and a step's replies are shared
-# with the render caches, so this is a few MB at most.
-STEPS_REMEMBERED: Final = 2048
+# Steps remembered. An entry holds ~7 KB of its own (tracemalloc, over every benchmark
+# script and over 28 answers), so ~7 MB when full; an answer's entry also keeps its
+# QuoteResult (~22 KB) alive once the quotes' own memo has let it go: ~30 MB at the worst.
+STEPS_REMEMBERED: Final = 1024
 
 Remembered = tuple[DialogState, tuple[Reply, ...]]
 
