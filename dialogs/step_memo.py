@@ -12,7 +12,9 @@ state and does the same thing.
 What is not remembered:
 
 * typed text: what people write is their own words and rarely the same twice; it is not kept
-  in memory for others' sake;
+  in memory for others' sake. A command is remembered only with no argument or with one that
+  is a region's or a group's name in the catalog ("/start changtu", "/compare 特困"), never
+  with other words typed after it;
 * a step that failed: its apology is logged each time it happens;
 * /forget: the state it starts from is the one being deleted.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Final
 
+from dialogs.events import Choice, Command
 from dialogs.lru import Lru
 from dialogs.replies import Reply
 from dialogs.state import DialogState
@@ -41,6 +44,17 @@ STEPS_REMEMBERED: Final = 1024
 Remembered = tuple[DialogState, tuple[Reply, ...]]
 
 _STEPS: Final = Lru[Remembered](STEPS_REMEMBERED)
+
+
+def may_remember(event: object, catalog: Catalog) -> bool:
+    """Whether this event's step may be remembered (see above)."""
+    if isinstance(event, Choice):
+        return True
+    if not isinstance(event, Command) or event.name == "forget":
+        return False
+    arg = event.arg.strip()
+    return not arg or catalog.resolve_region(arg) is not None or (
+        catalog.resolve_identity(arg) is not None)
 
 
 def key_of(state: DialogState, event: Hashable, catalog: Catalog) -> Hashable:
