@@ -326,10 +326,11 @@ _EVERYDAY = (
 
 
 # "出生20天了", "宝宝二十天了", "生下来20天": a baby that many days old was born that many days
-# before today. Not "20多天", "快20天" (no day), nor months (the 90 days need the day).
+# before today. Not "20多天", "快20天" (no day), "孩子20天内交" (a time limit), nor months
+# (the 90 days need the day).
 _DAYS_OLD = re.compile(
     rf"(?:出生|生下来|生了|落地|{_BABY})(?:了|才|刚刚|刚|已经|已)?\s*"
-    rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?:了|大)?"
+    rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?!\s*(?:内|以内|之内|后|以后|之后))"
 )
 
 
@@ -337,8 +338,10 @@ _CN_NUMBER = f"[{''.join(CHINESE_DIGITS)}十百]"
 # "65岁", "六十五周岁", "今年65了": an exact age today. Not "65岁以上", "60多岁", "六十来岁"
 # (no exact age), nor a number that continues a longer one.
 _AGE = re.compile(
-    rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第])"
-    rf"(?:(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)(?!\s*(?:以上|以下|多|左右|半|前|后))"
+    # "快60岁", "年满60岁", "不到18岁", "大概65岁" are no exact age either.
+    rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第快近满过到约概])"
+    rf"(?:(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)"
+    r"(?!\s*(?:以上|以下|多|左右|半|前|后|来|出头))"
     rf"|今年\s*(?P<m>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)?\s*了"
     rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$)"
 )

@@ -296,3 +296,13 @@ def test_an_age_given_before_the_payment_day_is_checked_again_on_that_day() -> N
     state, replies = _say("科左后旗 低保边缘户", "59岁", "下个月5号")
     assert state.stage is Stage.BIRTH_DATE
     assert "59或60周岁" in _text(replies)
+
+
+def test_an_approximate_age_or_a_time_limit_is_no_age() -> None:
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    for text in ("快60岁了", "年满60岁", "60多岁", "六十来岁", "不到18岁", "60岁以上"):
+        assert understand(text, SPRING, load_catalog()).birth_range is None, text
+    facts = understand("孩子20天内交", SPRING, load_catalog())
+    assert facts.birth_date is None
