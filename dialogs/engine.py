@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from dialogs import actions as A
 from dialogs import flow, questions, step_memo, views
+from dialogs.events import Choice as Choice
+from dialogs.events import Command as Command
+from dialogs.events import Event as Event
+from dialogs.events import Text as Text
 from dialogs.glossary import glossary_entries, glossary_entry
 from dialogs.questions.base import block as _block
 from dialogs.questions.base import option as _option
@@ -38,32 +40,6 @@ MAX_FAILURES = 3
 MAX_TEXT = 2000  # characters of one message that are read; nobody types a longer answer
 _SEPARATORS = " \t\n，。,.;；、！!？?：:）)"
 
-
-class _EventBase(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    today: date
-    client_lang: str | None = None
-
-
-class Text(_EventBase):
-    kind: Literal["text"] = "text"
-    text: str
-
-
-class Choice(_EventBase):
-    kind: Literal["choice"] = "choice"
-    option: str
-    seq: int | None = None  # the seq the button was made with; None: unversioned
-
-
-class Command(_EventBase):
-    kind: Literal["command"] = "command"
-    name: str
-    arg: str = ""
-
-
-Event = Annotated[Text | Choice | Command, Field(discriminator="kind")]
 
 COMMANDS = (
     "start",
@@ -90,8 +66,7 @@ def step(
     """Advance the conversation by one user event (a tap or command already answered for the
     same state is given again: dialogs/step_memo.py)."""
     catalog = catalog or load_catalog()
-    if isinstance(event, Text) or (isinstance(event, Command) and event.name == "forget"):
-        # people's own words are not remembered, nor a state that is being deleted
+    if not step_memo.may_remember(event, catalog):
         return _step_afresh(state, event, catalog)
     key = step_memo.key_of(state, event, catalog)
     remembered = step_memo.recall(key)

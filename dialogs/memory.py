@@ -2,7 +2,7 @@
 
 The calculator's results (`dialogs/quotes.py`, 256), the texts rendered from replies
 (`dialogs/render.py`: questions, button labels, answers, the "changed" and "assumed" lines)
-and the steps taken by buttons and commands (`dialogs/step_memo.py`, 2,048: a state and what
+and the steps taken by buttons and commands (`dialogs/step_memo.py`, 1,024: a state and what
 it led to) are shared by everyone who asks the same thing. They hold regions, identity codes
 and dates, never who asked. When someone deletes their data (/forget, 删除我的信息) the
 adapter calls `forget_shared()`: which entries came from that person is deliberately not

@@ -12,7 +12,9 @@ state and does the same thing.
 What is not remembered:
 
 * typed text: what people write is their own words and rarely the same twice; it is not kept
-  in memory for others' sake;
+  in memory for others' sake. A command is remembered only with no argument or with one that
+  is a region's or a group's name in the catalog ("/start changtu", "/compare 特困"), never
+  with other words typed after it;
 * a step that failed: its apology is logged each time it happens;
 * /forget: the state it starts from is the one being deleted.
 
@@ -28,18 +30,31 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Final
 
+from dialogs.events import Choice, Command
 from dialogs.lru import Lru
 from dialogs.replies import Reply
 from dialogs.state import DialogState
 from policies.catalog import Catalog
 
-# Steps remembered: a state is a few hundred bytes as JSON and a step's replies are shared
-# with the render caches, so this is a few MB at most.
-STEPS_REMEMBERED: Final = 2048
+# Steps remembered. An entry holds ~7 KB of its own (tracemalloc, over every benchmark
+# script and over 28 answers), so ~7 MB when full; an answer's entry also keeps its
+# QuoteResult (~22 KB) alive once the quotes' own memo has let it go: ~30 MB at the worst.
+STEPS_REMEMBERED: Final = 1024
 
 Remembered = tuple[DialogState, tuple[Reply, ...]]
 
 _STEPS: Final = Lru[Remembered](STEPS_REMEMBERED)
+
+
+def may_remember(event: object, catalog: Catalog) -> bool:
+    """Whether this event's step may be remembered (see above)."""
+    if isinstance(event, Choice):
+        return True
+    if not isinstance(event, Command) or event.name == "forget":
+        return False
+    arg = event.arg.strip()
+    return not arg or catalog.resolve_region(arg) is not None or (
+        catalog.resolve_identity(arg) is not None)
 
 
 def key_of(state: DialogState, event: Hashable, catalog: Catalog) -> Hashable:

@@ -96,6 +96,11 @@ def _note_refs(data: PolicyFile) -> list[tuple[str, str]]:
     refs = [(f"subsidies[{i}].notes", n) for i, s in enumerate(data.subsidies) for n in s.notes]
     refs += [(f"windows[{w.id}].notes", n) for w in data.windows for n in w.notes]
     refs += [(f"identity_notes.{k}", n) for k, v in data.identity_notes.items() for n in v]
+    refs += [
+        (f"unnamed_identity_notes.{k}", n)
+        for k, v in data.unnamed_identity_notes.items()
+        for n in v
+    ]
     refs += [("general_notes", n) for n in data.general_notes]
     if data.waiting.counting_note:
         refs.append(("waiting.counting_note", data.waiting.counting_note))
@@ -122,6 +127,7 @@ def _identity_refs(data: PolicyFile) -> list[tuple[str, str]]:
         if c not in audiences
     ]
     refs += [("identity_notes", c) for c in data.identity_notes]
+    refs += [("unnamed_identity_notes", c) for c in data.unnamed_identity_notes]
     refs += [
         (f"contacts[{i}].concerns[{j}].identities", code)
         for i, c in enumerate(data.contacts)

@@ -56,6 +56,7 @@ RULE_SECTIONS: Final = (
     "coverage_overrides",
     "refunds",
     "identity_notes",
+    "unnamed_identity_notes",
     "notes",
     "general_notes",
 )

@@ -334,6 +334,10 @@ class PolicyFile(Strict):
     coverage_overrides: list[CoverageOverride] = []
     refunds: list[str] = []  # clause ids
     identity_notes: dict[str, list[str]] = {}  # identity code -> data note ids
+    # Notes for a group the notice does not name, said beside "not in the notice: ordinary
+    # standard" (昌图 funds only 重点优抚对象: an 优抚对象 or 烈士遗属 is told who recognises
+    # them); unlike identity_notes they do not make the notice name the group.
+    unnamed_identity_notes: dict[str, list[str]] = {}
     notes: list[DataNote] = []
     general_notes: list[str] = []  # data note ids shown with every answer
 

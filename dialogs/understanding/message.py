@@ -87,7 +87,10 @@ _LAPSE_NEAR = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_WINDOW = 24  # "I did not pay for 2 years": English puts more letters before a count
-_REPAIR_NEAR = re.compile(r"(补缴|補繳|补交|補交|back-?pay|repay)", re.IGNORECASE)
+# "补2年" says back-payment as plainly as "补缴2年" (not 补助/补贴: a subsidy).
+_REPAIR_NEAR = re.compile(
+    r"(补缴|補繳|补交|補交|补(?![助贴充])|補(?![助貼充])|back-?pay|repay)", re.IGNORECASE
+)
 # "不补缴", "no back-payment": the back-payment question answered with no count (0 years).
 _NO_REPAIR = re.compile(
     r"(不(打算|准备|想)?(补缴|补交)|没有?(补缴|补交)|无需?(补缴|补交)|"
@@ -326,10 +329,13 @@ _EVERYDAY = (
 
 
 # "出生20天了", "宝宝二十天了", "生下来20天": a baby that many days old was born that many days
-# before today. Not "20多天", "快20天" (no day), nor months (the 90 days need the day).
+# before today. Not "20多天", "快20天" (no day), "孩子20天内交" (a time limit), nor months
+# (the 90 days need the day).
 _DAYS_OLD = re.compile(
     rf"(?:出生|生下来|生了|落地|{_BABY})(?:了|才|刚刚|刚|已经|已)?\s*"
-    rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?:了|大)?"
+    rf"(?P<n>[0-9]{{1,3}}|[{''.join(CHINESE_DIGITS)}十百]{{1,5}})\s*天(?!\s*(?:内|以内|之内|后|以后|之后))"
+    r"|(?<!about )(?<!over )(?<!almost )(?<![0-9])(?P<en>[0-9]{1,3})\s*days?[ -]old\b",
+    re.IGNORECASE,
 )
 
 
@@ -337,11 +343,20 @@ _CN_NUMBER = f"[{''.join(CHINESE_DIGITS)}十百]"
 # "65岁", "六十五周岁", "今年65了", "虚岁66": an age today. Not "65岁以上", "60多岁", "六十来岁"
 # (no exact age), nor a number that continues a longer one.
 _AGE = re.compile(
-    rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第])"
+    # "快60岁", "年满60岁", "不到18岁", "大概65岁" are no exact age either.
+    rf"(?<![0-9{''.join(CHINESE_DIGITS)}十百第快近满过到约概])"
     rf"(?:虚岁\s*(?P<v>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*岁?"
-    rf"|(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)(?!\s*(?:以上|以下|多|左右|半|前|后))"
+    rf"|(?P<n>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)"
+    r"(?!\s*(?:以上|以下|多|左右|半|前|后|来|出头))"
     rf"|今年\s*(?P<m>[0-9]{{1,3}}|{_CN_NUMBER}{{1,5}})\s*(?:周岁|岁)?\s*了"
-    rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$)"
+    rf"|今年\s*(?P<k>[0-9]{{2,3}}|{_CN_NUMBER}{{2,5}})\s*(?:周岁|岁)?\s*$"
+    # "65 years old", "aged 65", "I'm 65" (then nothing, a stop, or "now"), not "about 65
+    # years old", "over 60 years old", "I'm 65 yuan short".
+    r"|(?<!about )(?<!over )(?<!under )(?<!almost )(?<!nearly )(?<![0-9])"
+    r"(?P<e>[0-9]{1,3})\s*(?:years?|yrs?)[ -]old\b"
+    r"|\baged\s+(?P<a>[0-9]{1,3})\b"
+    r"|\bI'?m\s+(?P<i>[0-9]{1,3})(?=\s*(?:$|[,.;!?，。]|now\b|this year\b)))",
+    re.IGNORECASE,
 )
 
 
@@ -357,11 +372,16 @@ def _full_years(said: str, before: str, years: int) -> tuple[int, int]:
     if said.startswith("虚岁") or before.endswith("虚岁"):
         return max(0, years - 2), max(0, years - 1)
     return max(0, years - 2), years
+
+
 # "1960年出生", "60年生的", "1960年生人": the birth year (not "1960年3月1日出生": a date).
 _BIRTH_YEAR = re.compile(
     r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年\s*(?:出生|生人|生的|生)"
+    r"|\bborn\s+in\s+(?P<en>(?:19|20)[0-9]{2})\b(?!\s*[-/.][0-9])",
+    re.IGNORECASE,
 )
-_BARE_YEAR = re.compile(r"^\s*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})\s*年?\s*$")
+# Two bare digits ("65") are as likely an age as a year: only "65年" or four digits are a year.
+_BARE_YEAR = re.compile(r"^\s*(?:(?P<y>(?:19|20)[0-9]{2})\s*年?|(?P<s>[0-9]{2})\s*年)\s*$")
 
 
 def _full_year(raw: str, today: date) -> int:
@@ -377,10 +397,12 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
         return
     age = _AGE.search(plain)
     if age is not None:
-        years = parse_chinese_int(
-            age.group("v") or age.group("n") or age.group("m") or age.group("k"))
+        said = next(g for g in age.group("v", "n", "m", "k", "e", "a", "i") if g)
+        years = parse_chinese_int(said)
         if years is not None and years <= 120:
-            youngest, oldest = _full_years(age.group(0), plain[:age.start()], years)
+            english = any(age.group(g) for g in ("e", "a", "i"))  # years old: full years
+            youngest, oldest = (years, years) if english else _full_years(
+                age.group(0), plain[:age.start()], years)
             # N full years today: born after this day N + 1 years ago, by this day N years ago.
             latest = add_months(today, -12 * youngest)
             earliest = add_months(today, -12 * (oldest + 1)) + timedelta(days=1)
@@ -388,13 +410,13 @@ def _birth_range(plain: str, compact: str, today: date, facts: MessageFacts) -> 
             return
     born = _BIRTH_YEAR.search(plain)
     if born is not None:
-        year = _full_year(born.group("y"), today)
+        year = _full_year(born.group("y") or born.group("en"), today)
         if 1900 <= year <= today.year:
             facts.birth_range = (date(year, 1, 1), min(date(year, 12, 31), today))
             return
     bare = _BARE_YEAR.match(compact)
     if bare is not None:
-        year = _full_year(bare.group("y"), today)
+        year = _full_year(bare.group("y") or bare.group("s"), today)
         if 1900 <= year <= today.year:
             facts.bare_year = year
 
@@ -405,7 +427,7 @@ def _days_old(plain: str, today: date, facts: MessageFacts) -> None:
     match = _DAYS_OLD.search(plain)
     if match is None:
         return
-    days = parse_chinese_int(match.group("n"))
+    days = parse_chinese_int(match.group("n") or match.group("en"))
     if days is None or days > 366:
         return
     facts.birth_date = DateMention(
@@ -551,12 +573,15 @@ def _unpaid_years(
 def _history(text: str, today: date, facts: MessageFacts) -> list[tuple[int, int]]:
     """The insurance history the text states; returns the spans of past unpaid years."""
     unpaid, past = _unpaid_years(text, today, facts)
+    previous_end = 0
     for count, start, end in find_year_counts(text):
         if any(s <= start < e for s, e in unpaid):
             continue
-        # The words before a count bind tighter than those after it: "断保两年，补缴一年".
+        # The words before a count bind tighter than those after it: "断保两年，补缴一年";
+        # and they are its own, not the count before it ("断了3年了，补2年": the 断 is 3's).
         reach = _ENGLISH_WINDOW if text[start:end].isascii() else _WINDOW
-        before = text[max(0, start - reach) : start]
+        before = text[max(0, start - reach, previous_end) : start]
+        previous_end = end
         after = text[end : end + 4]
         for context in (before, after):
             if _REPAIR_NEAR.search(context):

@@ -139,6 +139,9 @@ def _identity_notes(q: Quote, newborn_within: bool | None) -> None:
             q.ctx.data_note(note_id)
         if identity in q.request.identities and not person.named_here(q, identity):
             q.ctx.note(NoteCode.IDENTITY_NOT_IN_NOTICE, identity=identity)
+        if not person.named_here(q, identity):
+            for note_id in data.unnamed_identity_notes.get(identity, []):
+                q.ctx.data_note(note_id)
         for scope in data.scope_identities:
             if scope.identity == identity and identity in q.request.identities:
                 q.ctx.note(NoteCode.SAME_AS_ORDINARY, scope.clause, group=scope.label)

@@ -298,3 +298,91 @@ def test_an_age_given_before_the_payment_day_is_checked_again_on_that_day() -> N
     state, replies = _say("科左后旗 低保边缘户", "59周岁", "下个月5号")
     assert state.stage is Stage.BIRTH_DATE
     assert "59或60周岁" in _text(replies)
+
+
+def test_an_approximate_age_or_a_time_limit_is_no_age() -> None:
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    for text in ("快60岁了", "年满60岁", "60多岁", "六十来岁", "不到18岁", "60岁以上"):
+        assert understand(text, SPRING, load_catalog()).birth_range is None, text
+    facts = understand("孩子20天内交", SPRING, load_catalog())
+    assert facts.birth_date is None
+
+
+def test_english_ages_birth_years_and_days_old() -> None:
+    # The same facts in English: "I'm 65", "65 years old", "aged 65", "born in 1960" place a
+    # 科左后旗 低保边缘 member at 60 or over (二(二)); "the baby is 20 days old" was born on
+    # 18 February (三: 90 days from birth).
+    from dialogs.understanding.message import understand
+    from policies.catalog import load_catalog
+
+    catalog = load_catalog()
+    sixty_five = (date(1959, 3, 11), date(1960, 3, 10))
+    for text in ("I'm 65", "65 years old", "aged 65", "she is 65 years old"):
+        assert understand(text, SPRING, catalog).birth_range == sixty_five, text
+    assert understand("born in 1960", SPRING, catalog).birth_range == (
+        date(1960, 1, 1),
+        date(1960, 12, 31),
+    )
+    facts = understand("the baby is 20 days old", SPRING, catalog)
+    assert facts.birth_date is not None and facts.birth_date.value == date(2025, 2, 18)
+    for text in ("about 65 years old", "over 60 years old", "I'm 65 yuan short"):
+        assert understand(text, SPRING, catalog).birth_range is None, text
+
+
+def test_a_month_or_a_weekday_of_no_week_is_asked_for_its_day() -> None:
+    # "下个月", "月初", "年底前", "周一": 昌图's collection ends 28 February (一、1), so the day
+    # decides the price and the wait; the question says which words named no day.
+    for text, said in (
+        ("昌图 低保 下个月交", "下个月"),
+        ("昌图 低保 月初交", "月初"),
+        ("昌图 低保 年底前交", "年底"),
+        ("昌图 低保 周一交", "周一"),
+    ):
+        state, replies = _say(text, today=date(2024, 11, 10))
+        assert state.payment_date is None, text
+        block = next(b for r in replies for b in r.blocks if b.template == "date_problem")
+        assert block.params == {"problem": "vague", "text": said}, text
+    # A day in them is still that day.
+    for text, day in (
+        ("昌图 低保 下个月5号交", date(2024, 12, 5)),
+        ("昌图 低保 下个月底交", date(2024, 12, 31)),
+        ("昌图 低保 12月底交", date(2024, 12, 31)),
+        ("昌图 低保 下周一交", date(2024, 11, 11)),
+        ("昌图 低保 周六日不上班，3月1日交", date(2025, 3, 1)),
+    ):
+        state, _ = _say(text, today=date(2024, 11, 10))
+        assert state.payment_date == day, text
+
+
+def test_a_back_payment_said_after_a_lapse_is_not_the_lapse() -> None:
+    # "断了3年了，补2年": 3 lapsed years, 2 back-paid. The "断" of the first count is not the
+    # second count's: 科左后旗 五(二) gives 3 + 2 − 2 = 3 months for this, not the 4 months
+    # of a 2-year lapse with nothing back-paid.
+    from policies.engine import quote
+    from policies.result import QuoteRequest
+    from tests.dialogs.replies import answer
+
+    for text in (
+        "科左后旗 普通居民 断了3年了，补2年 今天交",
+        "科左后旗 普通居民 断保3年，补两年，今天交",
+        "科左后旗 普通居民 断了3年 补交2年 今天交",
+    ):
+        state, replies = _say(text)
+        assert (state.lapsed_years, state.repaid_years) == (3, 2), text
+        expected = quote(
+            QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=3, repaid_years=2)
+        )
+        assert answer(replies) == expected, text
+
+
+def test_two_bare_digits_at_the_birth_question_are_neither_age_nor_year() -> None:
+    # "70" may be an age (二(二): 220) or 1970 (54 or 55 on the day: 400): asked, not picked.
+    for said in ("70", "65"):
+        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        assert state.birth_range is None and state.birth_date is None, said
+        assert state.stage is Stage.BIRTH_DATE, said
+        assert "answer" not in templates(replies), said
+    state, _ = _say("科左后旗 低保边缘户 今天交", "70年")
+    assert state.birth_range == (date(1970, 1, 1), date(1970, 12, 31))

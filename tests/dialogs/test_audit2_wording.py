@@ -34,3 +34,28 @@ def test_days_plus_months_is_said_in_the_order_they_are_counted(
     text = render_quote(result, lang, "text")
     assert said in text
     assert never not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "never"),
+    [
+        ("zh_Hans", "按去年已参保或只断保1年计算", "按未连续断保2年及以上计算"),
+        ("zh_Hant", "按去年已參保或只斷保1年計算", "按未連續斷保2年及以上計算"),
+        ("en", "Calculated as insured last year, or lapsed for one year only", "not lapsed for"),
+    ],
+)
+def test_the_assumed_history_is_said_as_what_it_is(lang: str, said: str, never: str) -> None:
+    # 昌图 after 一、1's collection period: one lapsed year waits 一、3's 90 days like everyone,
+    # so the answer assumes "insured last year or lapsed one year" and gives the 2-year case.
+    # "按未连续断保2年及以上计算" reads "as not continuously insured, lapsed 2 years or more":
+    # the opposite of what was computed.
+    from dialogs.engine import Command, Text, step
+    from dialogs.render import render_reply
+    from dialogs.state import DialogState
+
+    day = date(2025, 3, 10)
+    state, _ = step(DialogState(lang=lang), Command(name="start", arg="", today=day))
+    state, replies = step(state, Text(text="昌图 普通居民 今天交", today=day))
+    text = "\n".join(render_reply(r, "text").text for r in replies)
+    assert said in text
+    assert never not in text

@@ -124,7 +124,14 @@ def test_typed_text_and_forget_are_not_remembered() -> None:
     remembered = step_memo.remembered_steps()
     step(state, Text(text="我是低保户，今天交", today=today))
     step(state, Command(name="forget", today=today))
+    # words typed after a command are the person's own too, unless they name a region or group
+    step(state, Command(name="start", arg="我叫张三，住在昌图", today=today))
+    step(state, Command(name="compare", arg="我妈是低保户", today=today))
     assert step_memo.remembered_steps() == remembered
+    step(state, Command(name="start", arg="昌图县", today=today))
+    step(state, Command(name="compare", arg="特困", today=today))
+    step(state, Command(name="table", today=today))
+    assert step_memo.remembered_steps() == remembered + 3
 
 
 def test_a_failed_step_is_not_remembered_and_is_tried_again() -> None:
