@@ -384,3 +384,13 @@ def test_two_bare_digits_at_the_birth_question_are_neither_age_nor_year() -> Non
         assert "answer" not in templates(replies), said
     state, _ = _say("科左后旗 低保边缘户 今天交", "70年")
     assert state.birth_range == (date(1970, 1, 1), date(1970, 12, 31))
+
+
+def test_a_spouse_called_laoban_is_another_person() -> None:
+    # "我和老伴都是低保边缘户，都65岁了": two people; the answer is one person's and says so,
+    # and an age said of both is asked with the birth date, one person at a time.
+    state, replies = _say("科左后旗 我和老伴都是低保边缘户，都65岁了，今天交")
+    assert "one_person" in templates(replies)
+    assert state.identities == ["dibao_edge"]
+    assert state.birth_range is None
+    assert state.stage is Stage.BIRTH_DATE
