@@ -394,3 +394,17 @@ def test_a_spouse_called_laoban_is_another_person() -> None:
     assert state.identities == ["dibao_edge"]
     assert state.birth_range is None
     assert state.stage is Stage.BIRTH_DATE
+
+
+def test_the_views_say_who_recognises_a_veteran_where_the_group_is_not_named() -> None:
+    # The same as the answer's note (昌图 二；五、8): /compare and the glossary showed 昌图's
+    # "按普通标准：400元" for a 烈士遗属 with no word of 重点优抚对象 being funded in full.
+    _, replies = _say("烈属是什么意思")
+    text = _text(replies)
+    line = next(x for x in text.split("\n") if x.startswith("• 昌图县"))
+    assert "400元" in line and "县退役军人事务局认定" in line, line
+    line = next(x for x in text.split("\n") if x.startswith("• 双清区"))
+    assert "部分重点优抚对象" in line, line
+    _, replies = step(DialogState(), Command(name="compare", arg="烈士遗属", today=SPRING))
+    line = next(x for x in _text(replies).split("\n") if x.startswith("• 昌图县"))
+    assert "县退役军人事务局认定" in line, line
