@@ -64,6 +64,10 @@ class TableRow:
     cases: tuple[Case, ...]
     sources: tuple[Source, ...]
     via: tuple[str, ...] = ()
+    # Where the notice does not name the group: what it says to such a person all the same
+    # (`unnamed_identity_notes`, per language: 昌图's 重点优抚对象 for a 烈士遗属), as the
+    # answer's notes say it.
+    notes: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     @property
     def due(self) -> list[Decimal | None]:
@@ -198,12 +202,28 @@ def _quote_row(
         via = tuple(_label_in(catalog, policy, i) for i in implied if i in named)
         basis = "implied" if via else "not_listed"
     merged = _merge(cases)
+    notes: tuple[tuple[tuple[str, str], ...], ...] = ()
+    if basis in ("implied", "not_listed"):
+        texts = {n.id: n.text for n in data.notes}
+        ids = [
+            note_id
+            for i in expand_identities(catalog, frozenset({code}))
+            if i not in named
+            for note_id in data.unnamed_identity_notes.get(i, [])
+        ]
+        notes = tuple(tuple(texts[n].model_dump().items()) for n in dict.fromkeys(ids))
     if subsidy is not None and len(merged) == 1:
         label = subsidy.label
     else:
         label = catalog.identities[code].zh if code in catalog.identities else code
     return TableRow(
-        identity=code, label=label, basis=basis, cases=merged, sources=tuple(sources), via=via
+        identity=code,
+        label=label,
+        basis=basis,
+        cases=merged,
+        sources=tuple(sources),
+        via=via,
+        notes=notes,
     )
 
 

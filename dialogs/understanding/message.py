@@ -163,7 +163,7 @@ _UNPAID_YEARS = re.compile(
 # Several people in one message ("我家三口人", "我老婆是低保，我是低保边缘户", "我和孩子"):
 # the calculator answers for one person, and identities of different people never merge.
 _KIN = (
-    r"(?:老婆|老公|爱人|媳妇|妻子|丈夫|孩子|小孩|儿子|女儿|闺女|宝宝|爸爸|妈妈|爸|妈|父亲|"
+    r"(?:老婆|老公|老伴|爱人|媳妇|妻子|丈夫|孩子|小孩|儿子|女儿|闺女|宝宝|爸爸|妈妈|爸|妈|父亲|"
     r"母亲|父母|爷爷|奶奶|姥姥|姥爷|外公|外婆|公公|婆婆|岳父|岳母|哥哥|姐姐|弟弟|妹妹)"
 )
 _SEVERAL_PEOPLE = re.compile(

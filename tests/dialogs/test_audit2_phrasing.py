@@ -386,3 +386,27 @@ def test_two_bare_digits_at_the_birth_question_are_neither_age_nor_year() -> Non
         assert "answer" not in templates(replies), said
     state, _ = _say("科左后旗 低保边缘户 今天交", "70年")
     assert state.birth_range == (date(1970, 1, 1), date(1970, 12, 31))
+
+
+def test_a_spouse_called_laoban_is_another_person() -> None:
+    # "我和老伴都是低保边缘户，都65岁了": two people; the answer is one person's and says so,
+    # and an age said of both is asked with the birth date, one person at a time.
+    state, replies = _say("科左后旗 我和老伴都是低保边缘户，都65岁了，今天交")
+    assert "one_person" in templates(replies)
+    assert state.identities == ["dibao_edge"]
+    assert state.birth_range is None
+    assert state.stage is Stage.BIRTH_DATE
+
+
+def test_the_views_say_who_recognises_a_veteran_where_the_group_is_not_named() -> None:
+    # The same as the answer's note (昌图 二；五、8): /compare and the glossary showed 昌图's
+    # "按普通标准：400元" for a 烈士遗属 with no word of 重点优抚对象 being funded in full.
+    _, replies = _say("烈属是什么意思")
+    text = _text(replies)
+    line = next(x for x in text.split("\n") if x.startswith("• 昌图县"))
+    assert "400元" in line and "县退役军人事务局认定" in line, line
+    line = next(x for x in text.split("\n") if x.startswith("• 双清区"))
+    assert "部分重点优抚对象" in line, line
+    _, replies = step(DialogState(), Command(name="compare", arg="烈士遗属", today=SPRING))
+    line = next(x for x in _text(replies).split("\n") if x.startswith("• 昌图县"))
+    assert "县退役军人事务局认定" in line, line
