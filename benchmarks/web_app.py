@@ -45,6 +45,8 @@ from bot.web.app import WebSettings, create_app
 from bot.web.session import COOKIE
 
 Message = MutableMapping[str, Any]
+Scope = dict[str, Any]
+Headers = list[tuple[bytes, bytes]]
 
 
 @dataclass
@@ -73,25 +75,13 @@ class Visitor:
         if method == "POST":
             headers += [(b"content-type", b"application/x-www-form-urlencoded"),
                         (b"content-length", str(len(body)).encode())]
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+        scope: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
                  "method": method, "scheme": "http", "path": parts.path,
                  "raw_path": parts.path.encode(), "query_string": parts.query.encode(),
                  "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
                  "server": ("127.0.0.1", 8000)}
-        status, response_headers, chunks = 0, list[tuple[bytes, bytes]](), list[bytes]()
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            nonlocal status, response_headers
-            if message["type"] == "http.response.start":
-                status, response_headers = message["status"], list(message["headers"])
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
         started = time.process_time()
-        await self.app(scope, receive, send)
+        status, response_headers, content = await self.exchange(scope, body)
         self.spent.seconds[method] += time.process_time() - started
         self.spent.requests[method] += 1
         location = None
@@ -105,7 +95,24 @@ class Visitor:
             return
         if status != 200:
             raise RuntimeError(f"{method} {url}: {status}")
-        self.page = b"".join(chunks).decode()
+        self.page = content.decode()
+
+    async def exchange(self, scope: Scope, body: bytes) -> tuple[int, Headers, bytes]:
+        """One request through the app: its status, headers and body."""
+        status, response_headers, chunks = 0, Headers(), list[bytes]()
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status, response_headers
+            if message["type"] == "http.response.start":
+                status, response_headers = message["status"], list(message["headers"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, response_headers, b"".join(chunks)
 
     async def play(self, script: Script) -> None:
         """The script's actions, as benchmarks.web.play makes them."""

@@ -32,3 +32,30 @@ def test_web_app_bench_smoke() -> None:
     actions = sum(len(s.actions) for s in scripts())
     assert result["requests"] > actions  # each post is a 303 and the GET it leads to
     assert result["cpu_us_per_post"] > 0 and result["cpu_us_per_get"] > 0
+
+
+def test_web_stack_bench_smoke() -> None:
+    """The whole stack in-process (benchmarks/web_stack.py): every script played to the end
+    through uvicorn's h11 protocol, the bare page answering the very same requests, and a
+    ratio from the one run."""
+    from benchmarks.scenarios import scripts
+    from benchmarks.web_stack import run as run_stack
+
+    result = asyncio.run(run_stack(passes=1))
+    actions = sum(len(s.actions) for s in scripts())
+    assert result["requests"] > actions  # each post is a 303 and the GET it leads to
+    assert result["yibao_cpu_us_per_request"] > 0 and result["bare_cpu_us_per_request"] > 0
+    assert result["cpu_ratio"] > 0
+    alone = asyncio.run(run_stack(passes=1, only="bare"))
+    assert "yibao_cpu_us_per_request" not in alone and alone["requests"] == result["requests"]
+
+
+def test_web_stack_parses_what_uvicorn_wrote() -> None:
+    """A response read back from the in-memory connection is the one the app sent: status,
+    lower-cased headers and the body (a 303's empty one)."""
+    from benchmarks.web_stack import parse_response
+
+    status, headers, body = parse_response(
+        b"HTTP/1.1 303 See Other\r\nLocation: /\r\nContent-Length: 0\r\n\r\n")
+    assert (status, headers, body) == (303, [(b"location", b"/"), (b"content-length", b"0")],
+                                       b"")
