@@ -2,7 +2,7 @@
 
 Reads one line per turn, so it can be scripted (`printf '昌图\n1\n' | yibao chat`) and its
 transcripts compared in tests. A number picks an option of the last reply, a line starting
-with "/" is a command (/help, /table…), anything else is free text; "q", end of input
+with "/" is a command (/help, /table…), anything else is free text; "q" (or /quit), end of input
 (Ctrl-D) or Ctrl-C ends. A script may also press a button by its action, "@i:dibao" (the
 option's encoded id): it is echoed as the number a person would have typed, so transcripts
 are scripted by action and survive a new identity or region moving the buttons.
@@ -18,7 +18,8 @@ from dialogs.engine import Choice, Command, Text, step
 from dialogs.render import RenderedReply, render_reply
 from dialogs.state import DialogState
 
-QUIT = {"q", "quit", "exit", "退出"}
+# "/quit" too: people used to other chat programs type it, and it is no dialog command
+QUIT = {"q", "quit", "exit", "退出", "/q", "/quit", "/exit"}
 
 
 def format_reply(reply: RenderedReply) -> str:

@@ -546,6 +546,21 @@ def test_ctrl_c_and_ctrl_d_end_the_terminal_chat_quietly() -> None:
     assert state.region == "changtu" and out.getvalue().endswith("> \n")
 
 
+def test_the_terminal_chat_ends_on_slash_quit_too() -> None:
+    """"/quit" and "/exit" (as in other chat programs) end the chat like "q", instead of
+    "没有 /quit 这个命令" and the chat going on."""
+    import io
+
+    from bot.terminal.chat import run_chat
+
+    for word in ("/quit", "/exit", "/Q", "q", "退出"):
+        out = io.StringIO()
+        state = run_chat(iter(["昌图\n", f"{word}\n", "低保\n"]), out, today=IN_2025,
+                         prompt="> ")
+        assert state.region == "changtu" and state.identities is None, word  # 低保 not read
+        assert "/quit" not in out.getvalue(), word
+
+
 # -- issue 10, item 8: one protocol for options -------------------------------------------------
 
 
