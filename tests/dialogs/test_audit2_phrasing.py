@@ -410,3 +410,15 @@ def test_the_views_say_who_recognises_a_veteran_where_the_group_is_not_named() -
     _, replies = step(DialogState(), Command(name="compare", arg="烈士遗属", today=SPRING))
     line = next(x for x in _text(replies).split("\n") if x.startswith("• 昌图县"))
     assert "县退役军人事务局认定" in line, line
+
+
+def test_two_bare_digits_at_the_birth_question_get_a_specific_question() -> None:
+    # "70" may be an age or 1970 (科左后旗 二(二): 220元 or 400元): the reply asks which.
+    _, replies = _say("科左后旗 低保边缘户 今天交", "70")
+    assert "“70”是年龄还是出生年份" in _text(replies)
+    _, replies = _say("科左后旗 低保边缘户 今天交", "70", lang="en")
+    assert "Is “70” an age or a year of birth?" in _text(replies)
+    # A newborn's "20" is no age or year of birth: the birth date is asked as before.
+    _, replies = _say("科左后旗 新生儿 今天交", "20")
+    assert "是年龄还是出生年份" not in _text(replies)
+    assert "ask_birth_date" in templates(replies)
