@@ -297,6 +297,11 @@ class _Step:
                 return self.intent(facts.intent)
             if stage is Stage.IDENTITIES and _unsure(text):
                 return [self.explain_identities()]
+            if (stage is Stage.BIRTH_DATE and facts.bare_number is not None
+                    and "newborn" not in (self.state.identities or [])):
+                # "70": an age or 1970? Either may be meant, and they can price differently.
+                # A newborn has neither: its birth date is asked as before.
+                return [self.fail(_block("age_or_year", number=facts.bare_number))]
             if half is None and (_states_a_fact(facts) or facts.place is not None):
                 return [self.ask(record=False)]  # said again what we know: nothing to fix
             return [self.fail(half)]

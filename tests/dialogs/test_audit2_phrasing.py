@@ -7,41 +7,24 @@ from __future__ import annotations
 from datetime import date
 
 from dialogs.engine import Command, Text, step
-from dialogs.render import render_reply
-from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
-from tests.dialogs.replies import templates
-
-SPRING = date(2025, 3, 10)
-
-
-def _say(
-    *texts: str, today: date = SPRING, lang: str | None = None
-) -> tuple[DialogState, list[Reply]]:
-    state, replies = step(DialogState(lang=lang), Command(name="start", arg="", today=today))
-    for text in texts:
-        state, replies = step(state, Text(text=text, today=today))
-    return state, replies
-
-
-def _text(replies: list[Reply]) -> str:
-    return "\n".join(render_reply(r, "text").text for r in replies)
+from tests.dialogs.replies import SPRING, plain_text, say, templates
 
 
 def test_a_one_character_typo_of_a_region_is_offered_as_that_region() -> None:
     # "双青区" is one character off 双清区 (双政办发〔2024〕11号): the not-covered reply asks
     # whether 双清区 was meant, and nothing about the region is taken.
-    state, replies = _say("双青区 低保 今天交")
+    state, replies = say("双青区 低保 今天交")
     assert state.region is None
     block = next(b for r in replies for b in r.blocks if b.template == "region_not_covered")
     assert block.params["suggestion"] == "双清区"
-    assert "您是说双清区吗" in _text(replies)
-    _, replies = _say("双青区", lang="en")
-    assert "Did you mean 双清区?" in _text(replies)
+    assert "您是说双清区吗" in plain_text(replies)
+    _, replies = say("双青区", lang="en")
+    assert "Did you mean 双清区?" in plain_text(replies)
 
 
 def test_a_place_far_from_every_region_gets_no_suggestion() -> None:
-    _, replies = _say("北京朝阳区")
+    _, replies = say("北京朝阳区")
     block = next(b for r in replies for b in r.blocks if b.template == "region_not_covered")
     assert block.params["suggestion"] is None
     assert "region_not_covered" in templates(replies)
@@ -63,14 +46,14 @@ def test_next_monday_is_the_monday_of_next_week() -> None:
         ("昌图 低保 这周五交", date(2025, 2, 28)),
         ("昌图 低保 本周日交", date(2025, 3, 2)),
     ):
-        state, replies = _say(text, "去年交了", today=wednesday)
+        state, replies = say(text, "去年交了", today=wednesday)
         assert state.payment_date == day, text
         expected = quote(
             QuoteRequest(region="changtu", identities=frozenset({"dibao"}), payment_date=day)
         )
         assert answer(replies) == expected, text
     # On a Monday, 下周一 is a week ahead, not today.
-    state, _ = _say("昌图 低保 下周一交", today=date(2025, 2, 24))
+    state, _ = say("昌图 低保 下周一交", today=date(2025, 2, 24))
     assert state.payment_date == date(2025, 3, 3)
 
 
@@ -82,16 +65,16 @@ def test_after_the_new_year_festival_is_asked_not_guessed() -> None:
         "昌图 低保 断保2年 春节后再交",
         "昌图 低保 断保2年 年后交",
     ):
-        state, replies = _say(text, today=date(2025, 1, 10))
+        state, replies = say(text, today=date(2025, 1, 10))
         assert state.payment_date is None, text
         assert state.region == "changtu" and state.identities == ["dibao"], text
         assert state.lapsed_years == 2, text
         block = next(b for r in replies for b in r.blocks if b.template == "date_problem")
         assert block.params["problem"] == "vague", text
-        said = _text(replies)
+        said = plain_text(replies)
         assert "没有说是哪一天" in said, said
     # A count of years before 后 is no festival: "断保3年后" says nothing vague.
-    state, _ = _say("昌图 低保 断保3年后 今天交", today=date(2025, 1, 10))
+    state, _ = say("昌图 低保 断保3年后 今天交", today=date(2025, 1, 10))
     assert state.payment_date == date(2025, 1, 10)
 
 
@@ -103,7 +86,7 @@ def test_a_martyrs_family_is_a_martyrs_survivor() -> None:
     from tests.dialogs.replies import answer
 
     for text in ("丰都 烈属 今天交", "丰都 我是烈士家属 今天交"):
-        state, replies = _say(text, "去年交了")
+        state, replies = say(text, "去年交了")
         assert state.identities == ["veteran_survivor"], text
         result = answer(replies)
         expected = quote(
@@ -126,40 +109,40 @@ def test_a_disability_with_no_grade_asks_the_grade_where_the_notice_names_one() 
         ("科左后旗", ["伤残程度1-2级的成年人", "持证未成年残疾人"]),
         ("双清", ["重度残疾人"]),
     ):
-        state, replies = _say(f"{region} 残疾人 今天交")
+        state, replies = say(f"{region} 残疾人 今天交")
         assert state.identities is None, region
         assert state.stage is Stage.IDENTITIES, region
         block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
         assert block.params["groups"] == groups, region
-        assert "没有说残疾等级" in _text(replies), region
+        assert "没有说残疾等级" in plain_text(replies), region
     # A grade said is understood as before: "二级残疾" is 重度残疾人.
-    state, _ = _say("丰都 二级残疾 今天交")
+    state, _ = say("丰都 二级残疾 今天交")
     assert state.identities == ["severe_disability"]
 
 
 def test_a_disability_where_the_notice_names_none_says_so() -> None:
     # 昌图 and 乌拉特前旗 name no disability group: the grade would change nothing, and the
     # reply says the notice lists no subsidy for it instead of asking the grade.
-    state, replies = _say("昌图 残疾人 今天交")
+    state, replies = say("昌图 残疾人 今天交")
     assert state.identities is None
     block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
     assert block.params["groups"] == []
-    assert "未列出残疾人" in _text(replies)
+    assert "未列出残疾人" in plain_text(replies)
 
 
 def test_a_grade_said_apart_from_the_word_is_still_that_grade() -> None:
     # "残疾人，二级" is 丰都 五(二)'s 城乡重度（一、二级）残疾人员; "残疾证是三级" is none of
     # its groups.
-    state, _ = _say("丰都 我是残疾人，二级 今天交")
+    state, _ = say("丰都 我是残疾人，二级 今天交")
     assert state.identities == ["severe_disability"]
-    state, replies = _say("丰都 残疾证是三级 今天交")
+    state, replies = say("丰都 残疾证是三级 今天交")
     assert state.identities is None
     block = next(b for r in replies for b in r.blocks if b.template == "disability_grade")
     assert block.params["grade"] == 3
-    state, replies = _say("Fengdu, I am disabled, paying today", lang="en")
+    state, replies = say("Fengdu, I am disabled, paying today", lang="en")
     assert state.identities is None
-    assert "You did not say the grade of disability." in _text(replies)
-    state, _ = _say("Fengdu, grade 2 disability, paying today", lang="en")
+    assert "You did not say the grade of disability." in plain_text(replies)
+    state, _ = say("Fengdu, grade 2 disability, paying today", lang="en")
     assert state.identities == ["severe_disability"]
 
 
@@ -186,12 +169,12 @@ def test_a_baby_so_many_days_old_was_born_that_many_days_ago() -> None:
         ("科左后旗 新生儿 今天交", "出生20天了"),
         ("科左后旗 新生儿 今天交", "生下来20天"),
     ):
-        state, replies = _say(*texts)
+        state, replies = say(*texts)
         assert state.identities == ["newborn"], texts
         assert state.birth_date == born, texts
         assert answer(replies) == expected, texts
     # "20多天" is no day: the birth date is asked.
-    state, _ = _say("科左后旗 新生儿 今天交", "出生20多天了")
+    state, _ = say("科左后旗 新生儿 今天交", "出生20多天了")
     assert state.birth_date is None
     assert state.stage is Stage.BIRTH_DATE
 
@@ -200,7 +183,7 @@ def test_a_baby_just_born_is_a_newborn_whose_birth_date_is_asked() -> None:
     # 科左后旗 三: the 90 days count from the birth, so "刚生了孩子" is a newborn and the
     # birth date is asked, not taken as today.
     for text in ("科左后旗 刚生了孩子", "科左后旗 孩子刚出生", "科左后旗 宝宝才出生，今天交"):
-        state, _ = _say(text)
+        state, _ = say(text)
         assert state.identities == ["newborn"], text
         assert state.birth_date is None, text
         assert state.stage is Stage.BIRTH_DATE, text
@@ -240,7 +223,7 @@ def test_an_age_that_settles_the_subsidy_is_enough() -> None:
         ("17岁", (15, 17)),  # not yet 18: 未成年人
         ("59岁", (57, 59)),  # neither: the general 400
     ):
-        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        state, replies = say("科左后旗 低保边缘户 今天交", said)
         assert state.birth_date is None, said
         result = answer(replies)
         assert result == _edge(ages), said
@@ -255,12 +238,12 @@ def test_an_age_that_leaves_the_subsidy_open_asks_the_birth_date() -> None:
         ("科左后旗 低保边缘户 今天交", "1965年"),
         ("科左后旗 低保边缘户 下个月5号交", "17岁"),
     ):
-        state, replies = _say(*texts)
+        state, replies = say(*texts)
         assert state.stage is Stage.BIRTH_DATE, texts
         assert "answer" not in templates(replies), texts
-        assert "要看具体的出生日期" in _text(replies), texts
+        assert "要看具体的出生日期" in plain_text(replies), texts
     # The exact date then decides: born 1965-04-01, 60 on 5 April.
-    state, replies = _say("科左后旗 低保边缘户 下个月5号交", "59岁", "1965年4月1日")
+    state, replies = say("科左后旗 低保边缘户 下个月5号交", "59岁", "1965年4月1日")
     from tests.dialogs.replies import answer
 
     assert answer(replies).amount_due == 220
@@ -269,18 +252,18 @@ def test_an_age_that_leaves_the_subsidy_open_asks_the_birth_date() -> None:
 def test_an_age_stated_with_everything_else_answers_at_once() -> None:
     from tests.dialogs.replies import answer
 
-    _, replies = _say("科左后旗 低保边缘户 65周岁 今天交")
+    _, replies = say("科左后旗 低保边缘户 65周岁 今天交")
     assert answer(replies) == _edge((65, 65))
-    assert "缴费日65周岁" in _text(replies)
+    assert "缴费日65周岁" in plain_text(replies)
 
 
 def test_a_corrected_age_replaces_the_one_said_and_says_so() -> None:
     # "不对，是65岁" after "59岁" (paying 5 April): 65 or 66 that day, 二(二)'s 220.
     from tests.dialogs.replies import answer
 
-    state, replies = _say("科左后旗 低保边缘户 下个月5号交", "59岁", "不对，是65周岁")
+    state, replies = say("科左后旗 低保边缘户 下个月5号交", "59岁", "不对，是65周岁")
     assert answer(replies) == _edge((65, 66), date(2025, 4, 5))
-    assert "已改为：出生日期在1959年3月11日至1960年3月10日之间" in _text(replies)
+    assert "已改为：出生日期在1959年3月11日至1960年3月10日之间" in plain_text(replies)
     # An exact date given afterwards replaces the range.
     state, replies = step(state, Text(text="出生日期改成1960年1月2日", today=SPRING))
     assert state.birth_date == date(1960, 1, 2) and state.birth_range is None
@@ -291,13 +274,13 @@ def test_an_age_given_before_the_payment_day_is_checked_again_on_that_day() -> N
     # asked; paying next month may make the person 60, and the question comes back then.
     from tests.dialogs.replies import answer
 
-    state, replies = _say("科左后旗 低保边缘户", "59周岁")
+    state, replies = say("科左后旗 低保边缘户", "59周岁")
     assert state.stage is Stage.PAYMENT_DATE
     state, replies = step(state, Text(text="今天", today=SPRING))
     assert answer(replies) == _edge((59, 59))
-    state, replies = _say("科左后旗 低保边缘户", "59周岁", "下个月5号")
+    state, replies = say("科左后旗 低保边缘户", "59周岁", "下个月5号")
     assert state.stage is Stage.BIRTH_DATE
-    assert "59或60周岁" in _text(replies)
+    assert "59或60周岁" in plain_text(replies)
 
 
 def test_an_approximate_age_or_a_time_limit_is_no_age() -> None:
@@ -340,7 +323,7 @@ def test_a_month_or_a_weekday_of_no_week_is_asked_for_its_day() -> None:
         ("昌图 低保 年底前交", "年底"),
         ("昌图 低保 周一交", "周一"),
     ):
-        state, replies = _say(text, today=date(2024, 11, 10))
+        state, replies = say(text, today=date(2024, 11, 10))
         assert state.payment_date is None, text
         block = next(b for r in replies for b in r.blocks if b.template == "date_problem")
         assert block.params == {"problem": "vague", "text": said}, text
@@ -352,7 +335,7 @@ def test_a_month_or_a_weekday_of_no_week_is_asked_for_its_day() -> None:
         ("昌图 低保 下周一交", date(2024, 11, 11)),
         ("昌图 低保 周六日不上班，3月1日交", date(2025, 3, 1)),
     ):
-        state, _ = _say(text, today=date(2024, 11, 10))
+        state, _ = say(text, today=date(2024, 11, 10))
         assert state.payment_date == day, text
 
 
@@ -369,7 +352,7 @@ def test_a_back_payment_said_after_a_lapse_is_not_the_lapse() -> None:
         "科左后旗 普通居民 断保3年，补两年，今天交",
         "科左后旗 普通居民 断了3年 补交2年 今天交",
     ):
-        state, replies = _say(text)
+        state, replies = say(text)
         assert (state.lapsed_years, state.repaid_years) == (3, 2), text
         expected = quote(
             QuoteRequest(region="kezuohouqi", payment_date=SPRING, lapsed_years=3, repaid_years=2)
@@ -380,18 +363,18 @@ def test_a_back_payment_said_after_a_lapse_is_not_the_lapse() -> None:
 def test_two_bare_digits_at_the_birth_question_are_neither_age_nor_year() -> None:
     # "70" may be an age (二(二): 220) or 1970 (54 or 55 on the day: 400): asked, not picked.
     for said in ("70", "65"):
-        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        state, replies = say("科左后旗 低保边缘户 今天交", said)
         assert state.birth_range is None and state.birth_date is None, said
         assert state.stage is Stage.BIRTH_DATE, said
         assert "answer" not in templates(replies), said
-    state, _ = _say("科左后旗 低保边缘户 今天交", "70年")
+    state, _ = say("科左后旗 低保边缘户 今天交", "70年")
     assert state.birth_range == (date(1970, 1, 1), date(1970, 12, 31))
 
 
 def test_a_spouse_called_laoban_is_another_person() -> None:
     # "我和老伴都是低保边缘户，都65岁了": two people; the answer is one person's and says so,
     # and an age said of both is asked with the birth date, one person at a time.
-    state, replies = _say("科左后旗 我和老伴都是低保边缘户，都65岁了，今天交")
+    state, replies = say("科左后旗 我和老伴都是低保边缘户，都65岁了，今天交")
     assert "one_person" in templates(replies)
     assert state.identities == ["dibao_edge"]
     assert state.birth_range is None
@@ -401,12 +384,24 @@ def test_a_spouse_called_laoban_is_another_person() -> None:
 def test_the_views_say_who_recognises_a_veteran_where_the_group_is_not_named() -> None:
     # The same as the answer's note (昌图 二；五、8): /compare and the glossary showed 昌图's
     # "按普通标准：400元" for a 烈士遗属 with no word of 重点优抚对象 being funded in full.
-    _, replies = _say("烈属是什么意思")
-    text = _text(replies)
+    _, replies = say("烈属是什么意思")
+    text = plain_text(replies)
     line = next(x for x in text.split("\n") if x.startswith("• 昌图县"))
     assert "400元" in line and "县退役军人事务局认定" in line, line
     line = next(x for x in text.split("\n") if x.startswith("• 双清区"))
     assert "部分重点优抚对象" in line, line
     _, replies = step(DialogState(), Command(name="compare", arg="烈士遗属", today=SPRING))
-    line = next(x for x in _text(replies).split("\n") if x.startswith("• 昌图县"))
+    line = next(x for x in plain_text(replies).split("\n") if x.startswith("• 昌图县"))
     assert "县退役军人事务局认定" in line, line
+
+
+def test_two_bare_digits_at_the_birth_question_get_a_specific_question() -> None:
+    # "70" may be an age or 1970 (科左后旗 二(二): 220元 or 400元): the reply asks which.
+    _, replies = say("科左后旗 低保边缘户 今天交", "70")
+    assert "“70”是年龄还是出生年份" in plain_text(replies)
+    _, replies = say("科左后旗 低保边缘户 今天交", "70", lang="en")
+    assert "Is “70” an age or a year of birth?" in plain_text(replies)
+    # A newborn's "20" is no age or year of birth: the birth date is asked as before.
+    _, replies = say("科左后旗 新生儿 今天交", "20")
+    assert "是年龄还是出生年份" not in plain_text(replies)
+    assert "ask_birth_date" in templates(replies)

@@ -8,51 +8,33 @@ Spring Festival), one or two years more than 周岁: "我今年60了" may be 58 
 
 from __future__ import annotations
 
-from datetime import date
-
-from dialogs.engine import Command, Text, step
-from dialogs.render import render_reply
-from dialogs.replies import Reply
-from dialogs.state import DialogState, Stage
-from tests.dialogs.replies import answer, templates
-
-SPRING = date(2025, 3, 10)
-
-
-def _say(*texts: str) -> tuple[DialogState, list[Reply]]:
-    state, replies = step(DialogState(), Command(name="start", arg="", today=SPRING))
-    for text in texts:
-        state, replies = step(state, Text(text=text, today=SPRING))
-    return state, replies
-
-
-def _text(replies: list[Reply]) -> str:
-    return "\n".join(render_reply(r, "text").text for r in replies)
+from dialogs.state import Stage
+from tests.dialogs.replies import answer, plain_text, say, templates
 
 
 def test_an_age_in_sui_at_the_boundary_asks_the_birth_date() -> None:
     for said in ("60岁", "我今年60了", "今年六十岁", "61岁", "虚岁61"):
-        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        state, replies = say("科左后旗 低保边缘户 今天交", said)
         assert state.stage is Stage.BIRTH_DATE, said
         assert "answer" not in templates(replies), said
-        assert "要看具体的出生日期" in _text(replies), said
-    _, replies = _say("科左后旗 低保边缘户 今天交", "60岁")
-    assert "58至60周岁" in _text(replies) and "虚岁" in _text(replies)
+        assert "要看具体的出生日期" in plain_text(replies), said
+    _, replies = say("科左后旗 低保边缘户 今天交", "60岁")
+    assert "58至60周岁" in plain_text(replies) and "虚岁" in plain_text(replies)
 
 
 def test_full_years_or_an_age_clear_of_the_boundary_is_enough() -> None:
     for said, due in (("60周岁", 220), ("62岁", 220), ("65岁", 220), ("虚岁62岁", 220),
                       ("59周岁", 400), ("59岁", 400), ("17岁", 220)):
-        state, replies = _say("科左后旗 低保边缘户 今天交", said)
+        state, replies = say("科左后旗 低保边缘户 今天交", said)
         assert state.birth_date is None, said
         assert answer(replies).amount_due == due, said
-    _, replies = _say("科左后旗 低保边缘户 今天交", "65岁")
-    assert "缴费日63至65周岁" in _text(replies)
+    _, replies = say("科左后旗 低保边缘户 今天交", "65岁")
+    assert "缴费日63至65周岁" in plain_text(replies)
 
 
 def test_the_birth_date_then_decides() -> None:
     # born 1966-01-05: 59 full years on 10 March 2025, whatever "60岁" meant
-    _, replies = _say("科左后旗 低保边缘户 今天交", "今年60了", "1966年1月5日")
+    _, replies = say("科左后旗 低保边缘户 今天交", "今年60了", "1966年1月5日")
     assert answer(replies).amount_due == 400
-    _, replies = _say("科左后旗 低保边缘户 今天交", "今年60了", "1965年1月5日")
+    _, replies = say("科左后旗 低保边缘户 今天交", "今年60了", "1965年1月5日")
     assert answer(replies).amount_due == 220

@@ -13,20 +13,13 @@ from dialogs.replies import Reply
 from dialogs.state import DialogState, Stage
 from policies.engine import quote
 from policies.result import QuoteRequest
-from tests.dialogs.replies import answer
-
-SPRING = date(2025, 3, 10)  # 科左后旗: after 缴费时间 (三), so 五(二)'s waiting rules decide
-
-
-def _say(text: str, today: date = SPRING) -> tuple[DialogState, list[Reply]]:
-    state, _ = step(DialogState(), Command(name="start", arg="", today=today))
-    return step(state, Text(text=text, today=today))
+from tests.dialogs.replies import SPRING, answer, say
 
 
 def test_a_two_digit_calendar_year_not_paid_is_not_a_count_of_years() -> None:
     # "24年没交" is "2024 was not paid", not 24 lapsed years: the count is asked, never 24
     # (后政办字〔2024〕126号 五(二): each further lapsed year adds a month).
-    state, _ = _say("科左后旗 普通居民 24年没交 今天交")
+    state, _ = say("科左后旗 普通居民 24年没交 今天交")
     assert state.insured_last_year is False
     assert state.lapsed_years is None
     assert state.stage is Stage.LAPSED_YEARS
@@ -40,7 +33,7 @@ def test_two_calendar_years_not_paid_are_two_lapsed_years() -> None:
         "科左后旗 普通居民 23年、24年都没交，今天交",
         "科左后旗 普通居民 去年和前年都没交，今天交",
     ):
-        state, _ = _say(text)
+        state, _ = say(text)
         assert state.insured_last_year is False, text
         assert state.lapsed_years == 2, text
         state, replies = step(state, Text(text="不补缴", today=SPRING))
@@ -54,14 +47,14 @@ def test_two_calendar_years_not_paid_are_two_lapsed_years() -> None:
 
 def test_a_year_not_paid_is_not_the_insurance_year_asked_for() -> None:
     # "2024年的医保没交" says 2024 lapsed; the person pays now for the year on file (2025).
-    state, _ = _say("科左后旗 普通居民 2023年和2024年的医保都没交，今天交")
+    state, _ = say("科左后旗 普通居民 2023年和2024年的医保都没交，今天交")
     assert state.insurance_year is None
     assert state.lapsed_years == 2
 
 
 def test_this_years_contribution_not_yet_paid_is_no_lapse() -> None:
     # "2025年的还没交" is the year being paid, not a lapse.
-    state, _ = _say("科左后旗 普通居民 2025年的还没交，今天交")
+    state, _ = say("科左后旗 普通居民 2025年的还没交，今天交")
     assert state.lapsed_years in (None, 0)
     assert state.insured_last_year is not False
 
@@ -94,7 +87,7 @@ def test_a_range_of_payment_days_is_asked_about_not_cut_to_one_day() -> None:
         "昌图 普通居民 2月25号-3月5号交",
         "昌图 普通居民 今天或明天交",
     ):
-        state, replies = _say(text, today)
+        state, replies = say(text, today=today)
         assert state.payment_date is None, text
         blocks = [b for r in replies for b in r.blocks]
         assert not [b for b in blocks if b.template == "answer"], text
@@ -117,8 +110,8 @@ def test_a_family_total_is_never_answered_with_one_persons_amount_alone() -> Non
     # 昌图 二: 低保对象 get full subsidy (0元), ordinary residents pay 400元. A family of three
     # asking "一共多少" must not read 0元 as their total: the answer says it is one person's.
     day = date(2024, 12, 1)
-    _, replies = _say(
-        "我家三口人在昌图，我老婆是低保，我和儿子是普通的，今天交一共多少", day
+    _, replies = say(
+        "我家三口人在昌图，我老婆是低保，我和儿子是普通的，今天交一共多少", today=day
     )
     result = answer(replies)
     assert result == quote(
@@ -132,13 +125,13 @@ def test_two_peoples_identities_are_not_merged_into_one_person() -> None:
     # both. A wife on 低保 and a husband on 低保边缘 are two people: 0元 and 160元, never one
     # 0元 for "低保对象和低保边缘家庭成员".
     day = date(2024, 12, 1)
-    state, replies = _say("昌图，我老婆是低保，我是低保边缘户，今天交", day)
+    state, replies = say("昌图，我老婆是低保，我是低保边缘户，今天交", today=day)
     assert not [b for r in replies for b in r.blocks if b.template == "answer"]
     assert state.identities is None
     assert state.stage is Stage.IDENTITIES
     assert "一位参保人" in _shown(replies)
     # one person holding both is still one person
-    state, replies = _say("昌图，我是低保户，也是低保边缘户，今天交", day)
+    state, replies = say("昌图，我是低保户，也是低保边缘户，今天交", today=day)
     assert answer(replies).amount_due == 0
 
 
@@ -172,7 +165,7 @@ def test_a_corrected_birth_date_is_the_birth_date_not_the_payment_date() -> None
 
 def test_a_corrected_payment_date_stays_the_payment_date() -> None:
     day = date(2025, 4, 20)
-    state, _ = _say("科左后旗 孩子3月1号出生 今天交", day)
+    state, _ = say("科左后旗 孩子3月1号出生 今天交", today=day)
     for correction in ("缴费日期改成4月25日", "交费时间改为2025-04-25"):
         state, _ = step(state, Text(text=correction, today=day))
         assert state.payment_date == date(2025, 4, 25), correction
@@ -183,7 +176,7 @@ def test_an_unknown_history_that_matters_only_from_two_lapsed_years_is_still_sta
     # 后政办字〔2024〕126号 五(二): outside the collection everyone waits 3 months, a person
     # lapsed one year too; from two lapsed years each adds a month. The answer assumed no
     # long lapse without a word, so a person lapsed 3 years read "3个月" (theirs is 5).
-    _, replies = _say("科左后旗 普通居民 今天交")
+    _, replies = say("科左后旗 普通居民 今天交")
     result = answer(replies)
     assert result.waiting is not None and result.waiting.total is not None
     block = next(b for r in replies for b in r.blocks if b.template == "assumed")
@@ -199,23 +192,23 @@ def test_everyday_names_of_a_group_are_that_group() -> None:
     # 双清 三(四)2 "新入学大中专院校学生医保待遇享受期为2024年9月1日至2025年12月31日": "新入学的
     # 大学生" is such a student, covered from 1 September 2024, not from 1 January 2025.
     day = date(2024, 10, 1)
-    _, replies = _say("双清 新入学的大学生 今天交", day)
+    _, replies = say("双清 新入学的大学生 今天交", today=day)
     result = answer(replies)
     assert "new_college_student" in result.request.identities
     assert result.coverage is not None and result.coverage.start == date(2024, 9, 1)
     # 丰都 五(二) "城乡重度（一、二级）残疾人员": a grade-one disability is such a person (120元).
     for text in ("丰都 一级残疾 今天交", "丰都 我是二级残疾，今天交", "丰都 残疾等级是1级，今天交"):
-        _, replies = _say(text, date(2024, 12, 1))
+        _, replies = say(text, today=date(2024, 12, 1))
         assert answer(replies).request.identities == frozenset({"severe_disability"}), text
     # A grade-three disability is not 重度: no subsidy group is taken from it.
-    state, _ = _say("丰都 三级残疾 今天交", date(2024, 12, 1))
+    state, _ = say("丰都 三级残疾 今天交", today=date(2024, 12, 1))
     assert not state.identities
 
 
 def test_plain_words_for_an_ordinary_resident_are_understood() -> None:
     # 昌图 二: 400元 for everyone the notice does not subsidise.
     for text in ("昌图 普通 今天交", "昌图 我就是普通老百姓，今天交", "昌图 一般人 今天交"):
-        state, replies = _say(text, date(2024, 12, 1))
+        state, replies = say(text, today=date(2024, 12, 1))
         assert state.identities == [], text
         assert answer(replies).amount_due == 400, text
 
@@ -224,12 +217,12 @@ def test_a_two_digit_birth_year_is_last_century_when_this_one_is_not_yet_come() 
     # 后政办字〔2024〕126号 二(二): 低保边缘家庭 60周岁以上 220元. "60年3月1日" is 1960, not 2060
     # ("晚于今天，请核对" was the reply, a dead end for everyone born before 2000).
     day = date(2025, 1, 10)
-    state, _ = _say("科左后旗低保边缘户 今天交", day)
+    state, _ = say("科左后旗低保边缘户 今天交", today=day)
     state, replies = step(state, Text(text="60年3月1日", today=day))
     assert state.birth_date == date(1960, 3, 1)
     assert answer(replies).amount_due == 220
     # "25年3月10日" stays this century: 2025.
-    state, replies = _say("昌图 普通居民 25年3月10日交", day)
+    state, replies = say("昌图 普通居民 25年3月10日交", today=day)
     assert state.payment_date == date(2025, 3, 10)
 
 
@@ -238,14 +231,14 @@ def test_a_negated_region_is_not_the_region_and_not_an_ordinary_resident() -> No
     # 低保. It kept 昌图 and made them an ordinary resident ("已改为：普通居民", 400元 by 昌图 二).
     day = date(2025, 1, 10)
     for correction in ("不是昌图，是双清", "不在昌图，在双清区", "我说的不是昌图县，是双清"):
-        state, _ = _say("昌图 低保 今天交", day)
+        state, _ = say("昌图 低保 今天交", today=day)
         state, replies = step(state, Text(text=correction, today=day))
         assert state.region == "shuangqing", correction
         assert state.identities == ["dibao"], correction
         assert answer(replies) == quote(
             QuoteRequest(region="shuangqing", identities=frozenset({"dibao"}), payment_date=day)
         )
-    state, _ = _say("不是双清，是昌图的低保户，今天交", day)
+    state, _ = say("不是双清，是昌图的低保户，今天交", today=day)
     assert state.region == "changtu" and state.identities == ["dibao"]
 
 
@@ -267,7 +260,7 @@ def test_english_lapse_years_are_understood() -> None:
 def test_two_regions_named_as_facts_are_asked_about() -> None:
     # "户口在昌图，现在住在双清": both notices could apply (双清 三(二) admits residents of
     # the place they live); the answer must not silently pick one.
-    state, replies = _say("我户口在昌图，现在住在双清，今天交，低保", date(2025, 1, 10))
+    state, replies = say("我户口在昌图，现在住在双清，今天交，低保", today=date(2025, 1, 10))
     assert state.region is None
     assert state.stage is Stage.REGION
     assert not [b for r in replies for b in r.blocks if b.template == "answer"]
@@ -278,7 +271,7 @@ def test_a_parent_and_a_newborn_are_two_people() -> None:
     # 低保对象 full subsidy; the baby's own 低保 status is for the 民政局 to decide (四、3).
     # Merged into one "低保对象和新生儿" the answer was 0元 for a baby nobody said was 低保.
     day = date(2025, 3, 20)
-    state, replies = _say("昌图，我是低保户，孩子3月1号出生，今天交", day)
+    state, replies = say("昌图，我是低保户，孩子3月1号出生，今天交", today=day)
     assert not [b for r in replies for b in r.blocks if b.template == "answer"]
     assert "一位参保人" in _shown(replies)
     # Whose birth date is it? Not the mother's: kept, it would make her a minor where the
@@ -290,6 +283,6 @@ def test_everyday_words_for_a_lapse_are_a_lapse() -> None:
     # 后政办字〔2024〕126号 五(二): 2 lapsed years wait 4 months, not 3.
     said = ("停了两年", "两年没续保", "两年没续费", "有两年没买医保", "两年没参加", "漏交了两年")
     for text in said:
-        state, _ = _say(f"科左后旗 普通居民 {text}，今天交")
+        state, _ = say(f"科左后旗 普通居民 {text}，今天交")
         assert state.lapsed_years == 2, text
         assert state.insured_last_year is False, text
